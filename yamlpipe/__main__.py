@@ -1,0 +1,5 @@
+"""`python -m yamlpipe` runs the command line."""
+
+from yamlpipe.cli import main
+
+main()

@@ -1,0 +1,102 @@
+"""Text -> spec: YAML with positions, schema validation, in-file checks and hazard warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from yamlpipe.errors import Location, YamlpipeError, has_errors
+from yamlpipe.load.build import Builder
+from yamlpipe.load.checks import iter_component_problems, iter_pipeline_problems
+from yamlpipe.load.hazards import iter_hazards
+from yamlpipe.load.schema import iter_schema_errors, schema_text
+from yamlpipe.load.yamltext import Document, read_yaml
+from yamlpipe.spec.model import Spec
+
+__all__ = ["LoadResult", "load_file", "load_text", "schema_text"]
+
+COMPONENT, PIPELINE = "component", "pipeline"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A file's spec (None when it has errors) and every problem found in it."""
+
+    file: str
+    kind: str | None
+    spec: Spec | None
+    problems: tuple[YamlpipeError, ...]
+    text: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def detect_kind(doc: Document) -> str:
+    """'component' for a top-level implementation:, 'pipeline' for tasks:, else an error."""
+    data = doc.data
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"a {type(data).__name__.replace('str', 'string')}"
+        raise YamlpipeError(
+            doc.loc(()),
+            f"expected a component or pipeline map, but the file is {what}",
+            "a component has a top-level implementation:, a pipeline a top-level tasks:",
+        )
+    has_impl, has_tasks = "implementation" in data, "tasks" in data
+    if has_impl and has_tasks:
+        raise YamlpipeError(
+            doc.loc(("tasks",), key=True),
+            "a file cannot have both implementation: (component) and tasks: (pipeline)",
+            "split it into a component file and a pipeline file",
+            span=len("tasks"),
+        )
+    if not (has_impl or has_tasks):
+        raise YamlpipeError(
+            doc.loc(()),
+            "neither a component (no implementation:) nor a pipeline (no tasks:)",
+            "a component has a top-level implementation:, a pipeline a top-level tasks:",
+        )
+    return COMPONENT if has_impl else PIPELINE
+
+
+def load_text(text: str, file: str) -> LoadResult:
+    """Load one component or pipeline from text; never raises for bad input."""
+    try:
+        doc = read_yaml(text, file)
+        kind = detect_kind(doc)
+    except YamlpipeError as problem:
+        return LoadResult(file, None, None, (problem,), text)
+    problems = list(iter_schema_errors(doc, kind))
+    problems.extend(iter_hazards(doc))
+    if has_errors(problems):
+        return LoadResult(file, kind, None, _sorted(problems), text)
+    builder = Builder(doc)
+    spec: Spec = builder.component(doc.data) if kind == COMPONENT else builder.pipeline(doc.data)
+    problems.extend(builder.problems)
+    checks = iter_component_problems if kind == COMPONENT else iter_pipeline_problems
+    problems.extend(checks(spec))  # type: ignore[arg-type]
+    return LoadResult(file, kind, None if has_errors(problems) else spec, _sorted(problems), text)
+
+
+def load_file(path: str | Path, display: str | None = None) -> LoadResult:
+    """Read and load one file; unreadable files become located errors too."""
+    name = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        problem = YamlpipeError(Location(name), f"cannot read the file: {exc.strerror}")
+        return LoadResult(name, None, None, (problem,))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problem = YamlpipeError(
+            Location(name, 1, 1), f"the file is not UTF-8 text (byte {exc.start})", "save it as UTF-8"
+        )
+        return LoadResult(name, None, None, (problem,))
+    return load_text(text, name)
+
+
+def _sorted(problems: list[YamlpipeError]) -> tuple[YamlpipeError, ...]:
+    unique = {(str(p.location), p.message): p for p in problems}
+    return tuple(sorted(unique.values(), key=YamlpipeError.sort_key))

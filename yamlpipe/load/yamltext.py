@@ -1,0 +1,208 @@
+"""YAML 1.2 text -> plain data plus the line and column of every key and value.
+
+The only module that imports ruamel.yaml. Nodes come from libyaml's C parser (fast) and
+carry start marks, so no round-trip loader is needed for positions.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from yamlpipe.errors import Location, PathPart, YamlpipeError
+
+Path = tuple[PathPart, ...]
+RawYaml = Any
+"""Plain data from YAML: dict, list, str, int, float, bool or None."""
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int
+    column: int
+    style: str | None = None
+
+
+@dataclass
+class Document:
+    """Loaded data with a position for every value (by path) and every mapping key."""
+
+    file: str
+    text: str
+    data: RawYaml = None
+    values: dict[Path, Mark] = field(default_factory=dict)
+    keys: dict[Path, Mark] = field(default_factory=dict)
+
+    def loc(self, path: Path, *, key: bool = False) -> Location:
+        """The location of the value (or, with key=True, the key) at path, else its parent's."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            mark = table.get(probe) or self.values.get(probe)
+            if mark is not None:
+                return Location(self.file, mark.line, mark.column, path)
+            probe = probe[:-1]
+        mark = self.values.get(())
+        return Location(self.file, mark.line if mark else 1, mark.column if mark else 1, path)
+
+    def style(self, path: Path) -> str | None:
+        mark = self.values.get(path)
+        return mark.style if mark else None
+
+
+def _make_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.version = (1, 2)
+    return yaml
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading allocates many small objects; pausing the collector makes it 2-3x faster."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _error_location(file: str, exc: YAMLError) -> Location:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return Location(file, 1, 1)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _syntax_error(file: str, exc: YAMLError) -> YamlpipeError:
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    hint = "check indentation and quoting near here"
+    if "\t" in str(problem) or "tab" in str(problem):
+        hint = "YAML does not allow tabs for indentation; use spaces"
+    elif "mapping values are not allowed" in str(problem):
+        hint = "a value containing ': ' must be quoted"
+    return YamlpipeError(_error_location(file, exc), message, hint)
+
+
+class _Builder:
+    """Turns composed nodes into plain data, recording marks and rejecting duplicates."""
+
+    def __init__(self, doc: Document, yaml: YAML) -> None:
+        self.doc = doc
+        self.constructor = yaml.constructor
+        self.active: set[int] = set()
+
+    def mark(self, node: Node, style: str | None = None) -> Mark:
+        return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style)
+
+    def build(self, node: Node, path: Path) -> RawYaml:
+        if isinstance(node, ScalarNode):
+            self.doc.values[path] = self.mark(node, node.style or "")
+            return self.scalar(node, path)
+        if id(node) in self.active:
+            raise YamlpipeError(self.doc.loc(path), "recursive YAML alias", "remove the alias")
+        self.doc.values[path] = self.mark(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self.mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: ScalarNode, path: Path) -> RawYaml:
+        if node.tag not in _SCALAR_TAGS:
+            return str(node.value)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise YamlpipeError(
+                self.doc.loc(path), f"{node.value!r} is not a finite number", "quote it"
+            )
+        return value
+
+    def mapping(self, node: MappingNode, path: Path) -> dict[str, RawYaml]:
+        result: dict[str, RawYaml] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                self.merge(result, value_node, path)
+                continue
+            key = self.key(key_node, path)
+            child = (*path, key)
+            if key in result:
+                raise YamlpipeError(
+                    Location(self.doc.file, *_line_col(key_node), child),
+                    f"duplicate key {key!r}",
+                    f"{key!r} is already set at line {self.doc.keys[child].line}; keep one",
+                )
+            self.doc.keys[child] = self.mark(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def key(self, node: Node, path: Path) -> str:
+        if not isinstance(node, ScalarNode):
+            raise YamlpipeError(
+                Location(self.doc.file, *_line_col(node), path),
+                "a mapping key must be a plain value, not a list or map",
+            )
+        if node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~"):
+            raise YamlpipeError(
+                Location(self.doc.file, *_line_col(node), path), "empty mapping key"
+            )
+        return str(node.value)
+
+    def merge(self, result: dict[str, RawYaml], node: Node, path: Path) -> None:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        for source in sources:
+            merged = self.build(source, path)
+            if not isinstance(merged, dict):
+                raise YamlpipeError(self.doc.loc(path), "'<<' merges only maps")
+            for key, value in merged.items():
+                result.setdefault(key, value)
+
+
+def _line_col(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def read_yaml(text: str, file: str) -> Document:
+    """Parse YAML text into a Document, or raise a located YamlpipeError."""
+    doc = Document(file, text)
+    yaml = _make_yaml()
+    try:
+        with _gc_paused():
+            nodes = list(yaml.compose_all(text))
+            if len(nodes) > 1:
+                second = nodes[1]
+                raise YamlpipeError(
+                    Location(file, *_line_col(second)),
+                    "a file holds one component or pipeline, found several YAML documents",
+                    "split the documents at '---' into separate files",
+                )
+            if nodes and nodes[0] is not None:
+                doc.data = _Builder(doc, yaml).build(nodes[0], ())
+    except MarkedYAMLError as exc:
+        raise _syntax_error(file, exc) from None
+    except YAMLError as exc:
+        raise YamlpipeError(Location(file, 1, 1), f"YAML error: {exc}") from None
+    except RecursionError:
+        raise YamlpipeError(Location(file, 1, 1), "the YAML nests too deeply") from None
+    return doc
