@@ -9,7 +9,14 @@ from pathlib import Path
 from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.load import LoadResult, load_file, load_text, schema_text
 
-__all__ = ["LoadResult", "discover_files", "load_file", "load_text", "schema_text", "validate_paths"]
+__all__ = [
+    "LoadResult",
+    "discover_files",
+    "load_file",
+    "load_text",
+    "schema_text",
+    "validate_paths",
+]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})
@@ -25,7 +32,11 @@ def discover_files(paths: Iterable[str]) -> Iterator[str]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if name.endswith(YAML_SUFFIXES) and not name.startswith(".") and name not in NOT_SPECS:
+                if (
+                    name.endswith(YAML_SUFFIXES)
+                    and not name.startswith(".")
+                    and name not in NOT_SPECS
+                ):
                     yield os.path.join(root, name)
 
 

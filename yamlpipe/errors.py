@@ -26,6 +26,10 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+NOWHERE = Location("<generated>")
+"""The location of things yamlpipe made itself rather than read from a file."""
+
+
 class YamlpipeError(Exception):
     """A user-facing problem: where, what (quoting the user's values) and how to fix it."""
 

@@ -28,13 +28,13 @@ app = typer.Typer(
 )
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     text = "text"
     json = "json"
     github = "github"
 
 
-class SchemaKind(str, enum.Enum):
+class SchemaKind(enum.StrEnum):
     component = "component"
     pipeline = "pipeline"
 
@@ -56,14 +56,25 @@ def _root(
 
 @app.command()
 def validate(
-    paths: Annotated[list[str], typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml."),
+    ],
     output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="text (with source lines), json, or github (Actions annotations).")
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (with source lines), json, or github (Actions annotations).",
+        ),
     ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     no_resolve: Annotated[
         bool,
-        typer.Option("--no-resolve", help="Check each file on its own; never read referenced files or the network."),
+        typer.Option(
+            "--no-resolve",
+            help="Check each file on its own; never read referenced files or the network.",
+        ),
     ] = False,
 ) -> None:
     """Check component and pipeline files; report every problem with file:line:col.

@@ -68,15 +68,35 @@ def load_text(text: str, file: str) -> LoadResult:
     except YamlpipeError as problem:
         return LoadResult(file, None, None, (problem,), text)
     problems = list(iter_schema_errors(doc, kind))
-    problems.extend(iter_hazards(doc))
-    if has_errors(problems):
-        return LoadResult(file, kind, None, _sorted(problems), text)
+    shape_ok = not has_errors(problems)
+    spec, semantic = _build_and_check(doc, kind, best_effort=not shape_ok)
+    problems.extend(semantic)
+    errors_at = {str(p.location) for p in problems if p.is_error}
+    problems.extend(h for h in iter_hazards(doc) if str(h.location) not in errors_at)
+    ok = shape_ok and not has_errors(problems)
+    return LoadResult(file, kind, spec if ok else None, _sorted(problems), text)
+
+
+def _build_and_check(
+    doc: Document, kind: str, *, best_effort: bool
+) -> tuple[Spec | None, list[YamlpipeError]]:
+    """Build the spec and run in-file checks.
+
+    With best_effort (the file has shape errors) the same checks still run so that one run
+    shows every problem, but a part too malformed to build silently yields no extra findings.
+    """
     builder = Builder(doc)
-    spec: Spec = builder.component(doc.data) if kind == COMPONENT else builder.pipeline(doc.data)
-    problems.extend(builder.problems)
-    checks = iter_component_problems if kind == COMPONENT else iter_pipeline_problems
-    problems.extend(checks(spec))  # type: ignore[arg-type]
-    return LoadResult(file, kind, None if has_errors(problems) else spec, _sorted(problems), text)
+    try:
+        spec: Spec = (
+            builder.component(doc.data) if kind == COMPONENT else builder.pipeline(doc.data)
+        )
+        checks = iter_component_problems if kind == COMPONENT else iter_pipeline_problems
+        problems = [*builder.problems, *checks(spec)]  # type: ignore[arg-type]
+    except Exception:
+        if not best_effort:
+            raise
+        return None, []
+    return spec, problems
 
 
 def load_file(path: str | Path, display: str | None = None) -> LoadResult:
@@ -91,7 +111,9 @@ def load_file(path: str | Path, display: str | None = None) -> LoadResult:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problem = YamlpipeError(
-            Location(name, 1, 1), f"the file is not UTF-8 text (byte {exc.start})", "save it as UTF-8"
+            Location(name, 1, 1),
+            f"the file is not UTF-8 text (byte {exc.start})",
+            "save it as UTF-8",
         )
         return LoadResult(name, None, None, (problem,))
     return load_text(text, name)

@@ -168,7 +168,9 @@ class Builder:
         impl = data["implementation"]
         implementation: ContainerSpec | GraphSpec
         if "container" in impl:
-            implementation = self.container_spec(impl["container"], (*path, "implementation", "container"))
+            implementation = self.container_spec(
+                impl["container"], (*path, "implementation", "container")
+            )
         else:
             implementation = self.graph_spec(impl["graph"], (*path, "implementation", "graph"))
         return Component(
@@ -190,7 +192,9 @@ class Builder:
             args=self.command_args(data.get("args"), (*path, "args")),
             env={k: scalar_text(v) for k, v in (data.get("env") or {}).items()},
             file_outputs=file_outputs,
-            file_output_locs={k: self.loc((*path, "fileOutputs", k), key=True) for k in file_outputs},
+            file_output_locs={
+                k: self.loc((*path, "fileOutputs", k), key=True) for k in file_outputs
+            },
             loc=self.loc(path),
         )
 
@@ -204,10 +208,10 @@ class Builder:
     def command_arg(self, item: Any, path: Path) -> CommandArg:
         if not isinstance(item, dict):
             return scalar_text(item)
-        (kind, value), = item.items()
+        ((kind, value),) = item.items()
         loc = self.loc((*path, kind), key=True)
         if kind in SIMPLE_PLACEHOLDERS:
-            return SIMPLE_PLACEHOLDERS[kind](str(value), loc)
+            return SIMPLE_PLACEHOLDERS[kind](str(value), self.loc((*path, kind)))
         if kind == "concat":
             return Concat(self.command_args(value, (*path, kind)), loc)
         if kind == "if":
@@ -294,7 +298,7 @@ class Builder:
         loc = self.loc(path)
         if not (isinstance(data, dict) and len(data) == 1 and next(iter(data)) in PREDICATE_OPS):
             return Predicate("value", (self.graph_argument(data, path),), loc)
-        (op, body), = data.items()
+        ((op, body),) = data.items()
         if op == "not":
             return Predicate(op, (self.predicate(body, (*path, op)),), loc)
         build = self.predicate if op in ("and", "or") else self.graph_argument
@@ -483,8 +487,12 @@ class Builder:
     def inline_container(self, data: dict[str, Any], path: Path) -> InlineContainer:
         return InlineContainer(
             image=data["image"],
-            command=tuple(self.template((*path, "command", i)) for i in range(len(data.get("command") or ()))),
-            args=tuple(self.template((*path, "args", i)) for i in range(len(data.get("args") or ()))),
+            command=tuple(
+                self.template((*path, "command", i)) for i in range(len(data.get("command") or ()))
+            ),
+            args=tuple(
+                self.template((*path, "args", i)) for i in range(len(data.get("args") or ()))
+            ),
             env={k: self.template((*path, "env", k)) for k in data.get("env") or {}},
             outputs=data.get("outputs") or {},
             loc=self.loc(path),

@@ -40,7 +40,9 @@ def _declared(kind: str, names: Sequence[str]) -> str:
     return f"declared {kind}s: " + ", ".join(names) if names else f"no {kind}s are declared"
 
 
-def iter_duplicate_names(items: Iterable[InputSpec | OutputSpec], kind: str) -> Iterator[YamlpipeError]:
+def iter_duplicate_names(
+    items: Iterable[InputSpec | OutputSpec], kind: str
+) -> Iterator[YamlpipeError]:
     """A second input (or output) with a name already used."""
     seen: dict[str, Location] = {}
     for item in items:
@@ -94,7 +96,8 @@ def _iter_container_problems(
         if name not in outputs:
             yield YamlpipeError(
                 loc,
-                f"fileOutputs names {name!r}, which is not a declared output{_suggest(name, outputs)}",
+                f"fileOutputs names {name!r}, which is not a declared output"
+                + _suggest(name, outputs),
                 _declared("output", outputs),
                 span=len(name),
             )
@@ -130,9 +133,14 @@ def _iter_placeholder_problems(
     if not is_output and arg.name in outputs:
         hint = f"{arg.name!r} is an output: use {{outputPath: {arg.name}}}"
     elif is_output and arg.name in inputs:
-        hint = f"{arg.name!r} is an input: use {{inputValue: {arg.name}}} or {{inputPath: {arg.name}}}"
+        hint = (
+            f"{arg.name!r} is an input: use {{inputValue: {arg.name}}} or {{inputPath: {arg.name}}}"
+        )
     yield YamlpipeError(
-        arg.loc, f"{{{kind}: {arg.name}}} names an undeclared {what}{_suggest(arg.name, names)}", hint
+        arg.loc,
+        f"{{{kind}: {arg.name}}} names an undeclared {what}{_suggest(arg.name, names)}",
+        hint,
+        span=len(arg.name),
     )
 
 
@@ -151,7 +159,8 @@ def _iter_graph_problems(
         if name not in outputs:
             yield YamlpipeError(
                 value.loc,
-                f"outputValues names {name!r}, which is not a declared output{_suggest(name, outputs)}",
+                f"outputValues names {name!r}, which is not a declared output"
+                + _suggest(name, outputs),
                 _declared("output", outputs),
             )
         yield from _iter_graph_argument_problems(value, value.loc, inputs, tasks)
@@ -256,7 +265,9 @@ class _PipelineChecker:
             yield from self.iter_output_problems(output)
         yield from self.iter_volume_problems()
 
-    def iter_task_problems(self, task: Task, *, exit_handler: bool = False) -> Iterator[YamlpipeError]:
+    def iter_task_problems(
+        self, task: Task, *, exit_handler: bool = False
+    ) -> Iterator[YamlpipeError]:
         for template in iter_task_templates(task):
             for ref in template.refs:
                 yield from self.iter_ref_problems(ref, task, exit_handler)
@@ -280,12 +291,18 @@ class _PipelineChecker:
             )
         if task.parallelism is not None and task.for_each is None:
             yield YamlpipeError(
-                task.loc, f"task {task.name!r} sets parallelism without for_each",
-                "parallelism limits how many loop iterations run at once; add for_each", WARNING,
+                task.loc,
+                f"task {task.name!r} sets parallelism without for_each",
+                "parallelism limits how many loop iterations run at once; add for_each",
+                WARNING,
             )
 
     def iter_exit_problems(self, task: Task) -> Iterator[YamlpipeError]:
-        for key, present in (("after", task.after), ("when", task.when), ("for_each", task.for_each)):
+        for key, present in (
+            ("after", task.after),
+            ("when", task.when),
+            ("for_each", task.for_each),
+        ):
             if present:
                 yield YamlpipeError(
                     task.loc,
@@ -296,20 +313,26 @@ class _PipelineChecker:
 
     def unknown_task(self, name: str, loc: Location, task: Task, what: str) -> YamlpipeError:
         if name == task.name:
-            return YamlpipeError(loc, f"task {task.name!r} refers to itself in {what}", None, span=len(name))
+            return YamlpipeError(
+                loc, f"task {task.name!r} refers to itself in {what}", None, span=len(name)
+            )
         return YamlpipeError(
             loc,
             f"task {task.name!r} refers to unknown task {name!r}{_suggest(name, self.tasks)}",
             "tasks in this file: " + ", ".join(self.tasks),
         )
 
-    def iter_ref_problems(self, ref: Ref, task: Task | None, exit_handler: bool) -> Iterator[YamlpipeError]:
+    def iter_ref_problems(
+        self, ref: Ref, task: Task | None, exit_handler: bool
+    ) -> Iterator[YamlpipeError]:
         check = getattr(self, f"check_{ref.kind}_ref")
         problem = check(ref, task, exit_handler)
         if problem is not None:
             yield problem
 
-    def check_inputs_ref(self, ref: Ref, task: Task | None, exit_handler: bool) -> YamlpipeError | None:
+    def check_inputs_ref(
+        self, ref: Ref, task: Task | None, exit_handler: bool
+    ) -> YamlpipeError | None:
         if ref.name in self.inputs:
             return None
         return YamlpipeError(
@@ -318,7 +341,9 @@ class _PipelineChecker:
             _declared("input", self.inputs) + " (under the top-level inputs:)",
         )
 
-    def check_tasks_ref(self, ref: Ref, task: Task | None, exit_handler: bool) -> YamlpipeError | None:
+    def check_tasks_ref(
+        self, ref: Ref, task: Task | None, exit_handler: bool
+    ) -> YamlpipeError | None:
         name = ref.name or ""
         if exit_handler:
             return YamlpipeError(
@@ -329,37 +354,52 @@ class _PipelineChecker:
         if task is not None and (name not in self.tasks or name == task.name):
             return self.unknown_task(name, ref.loc, task, ref.text)
         if task is None and name not in self.tasks:
-            return YamlpipeError(ref.loc, f"{ref.text} names an unknown task{_suggest(name, self.tasks)}")
+            return YamlpipeError(
+                ref.loc, f"{ref.text} names an unknown task{_suggest(name, self.tasks)}"
+            )
         producer = self.pipeline.tasks[name]
         known = known_outputs(producer)
         if known is not None and ref.output not in known:
             return YamlpipeError(
                 ref.loc,
                 f"task {name!r} has no output {ref.output!r}{_suggest(ref.output or '', known)}",
-                f"outputs of {name!r}: " + ", ".join(known) if known else f"{name!r} has no outputs",
+                f"outputs of {name!r}: " + ", ".join(known)
+                if known
+                else f"{name!r} has no outputs",
             )
         return None
 
-    def check_item_ref(self, ref: Ref, task: Task | None, exit_handler: bool) -> YamlpipeError | None:
+    def check_item_ref(
+        self, ref: Ref, task: Task | None, exit_handler: bool
+    ) -> YamlpipeError | None:
         if task is None or task.for_each is None:
             where = f"task {task.name!r}" if task else "here"
             return YamlpipeError(
-                ref.loc, f"{ref.text} is used in {where}, which has no for_each", "add for_each to the task"
+                ref.loc,
+                f"{ref.text} is used in {where}, which has no for_each",
+                "add for_each to the task",
             )
         items = task.for_each.items
         if ref.name is None or items is None:
             return None
-        missing = [i for i, item in enumerate(items) if not (isinstance(item, dict) and ref.name in item)]
+        missing = [
+            i for i, item in enumerate(items) if not (isinstance(item, dict) and ref.name in item)
+        ]
         if missing:
             keys = sorted({k for item in items if isinstance(item, dict) for k in item})
             return YamlpipeError(
                 ref.loc,
-                f"{ref.text}: for_each item {missing[0]} has no key {ref.name!r}{_suggest(ref.name, keys)}",
-                "item keys: " + ", ".join(keys) if keys else "the items are not maps; use ${{ item }}",
+                f"{ref.text}: for_each item {missing[0]} has no key {ref.name!r}"
+                + _suggest(ref.name, keys),
+                "item keys: " + ", ".join(keys)
+                if keys
+                else "the items are not maps; use ${{ item }}",
             )
         return None
 
-    def check_workflow_ref(self, ref: Ref, task: Task | None, exit_handler: bool) -> YamlpipeError | None:
+    def check_workflow_ref(
+        self, ref: Ref, task: Task | None, exit_handler: bool
+    ) -> YamlpipeError | None:
         if ref.name == "status" and not exit_handler:
             return YamlpipeError(
                 ref.loc, f"{ref.text} is only known in the exit handler", "use it under on_exit:"
@@ -390,9 +430,11 @@ class _PipelineChecker:
                 snapshots = [t.name for t in self.pipeline.tasks.values() if t.kind == "snapshot"]
                 yield YamlpipeError(
                     source.loc,
-                    f"volume {volume.name!r} is restored from {source.name!r}, which is not a snapshot task"
-                    + _suggest(source.name, snapshots),
-                    "snapshot tasks: " + ", ".join(snapshots) if snapshots else "add a task with snapshot: {volume: ...}",
+                    f"volume {volume.name!r} is restored from {source.name!r}, "
+                    "which is not a snapshot task" + _suggest(source.name, snapshots),
+                    "snapshot tasks: " + ", ".join(snapshots)
+                    if snapshots
+                    else "add a task with snapshot: {volume: ...}",
                 )
 
 

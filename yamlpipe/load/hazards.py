@@ -12,16 +12,18 @@ from yamlpipe.load.yamltext import Document, Path
 
 _KEY_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(\s|$)")
 _TOP_KEYS = frozenset(
-    "name description metadata inputs outputs implementation version tasks volumes defaults "
-    "settings on_exit".split()
+    {"name", "description", "metadata", "inputs", "outputs", "implementation", "version"}
+    | {"tasks", "volumes", "defaults", "settings", "on_exit"}
 )
 _TASK_KEYS = frozenset(
-    "component container resource snapshot arguments after when for_each parallelism volumes "
-    "resources node_selector tolerations env retry timeout cache display_name annotations "
-    "labels".split()
+    {"component", "container", "resource", "snapshot", "arguments", "after", "when"}
+    | {"for_each", "parallelism", "volumes", "resources", "node_selector", "tolerations"}
+    | {"env", "retry", "timeout", "cache", "display_name", "annotations", "labels"}
 )
-_CONTAINER_KEYS = frozenset("image command args env fileOutputs outputs".split())
-_ITEM_KEYS = frozenset("name type description default optional annotations from".split())
+_CONTAINER_KEYS = frozenset(("image", "command", "args", "env", "fileOutputs", "outputs"))
+_ITEM_KEYS = frozenset(
+    ("name", "type", "description", "default", "optional", "annotations", "from")
+)
 
 
 def _sibling_keys(path: Path) -> frozenset[str]:
@@ -31,7 +33,7 @@ def _sibling_keys(path: Path) -> frozenset[str]:
         return _TOP_KEYS
     if parent[-1] == "container":
         return _CONTAINER_KEYS
-    if len(parent) == 2 and parent[0] in ("tasks",) or parent == ("on_exit",):
+    if (len(parent) == 2 and parent[0] in ("tasks",)) or parent == ("on_exit",):
         return _TASK_KEYS
     if len(parent) == 2 and parent[0] in ("inputs", "outputs"):
         return _ITEM_KEYS

@@ -27,7 +27,9 @@ _TYPE_NAMES = {
     "null": "null",
 }
 YAML11_BOOLEANS = frozenset(
-    w for word in ("y", "yes", "n", "no", "on", "off") for w in (word, word.capitalize(), word.upper())
+    w
+    for word in ("y", "yes", "n", "no", "on", "off")
+    for w in (word, word.capitalize(), word.upper())
 )
 
 
@@ -103,7 +105,13 @@ def _branch_errors(error: ValidationError) -> dict[int, list[ValidationError]]:
 def _is_shallow_mismatch(sub: ValidationError, depth: int) -> bool:
     """A branch error saying the value is simply of another form (type or key set)."""
     shallow = len(sub.absolute_path) == depth
-    return shallow and sub.validator in ("type", "required", "additionalProperties", "const", "enum")
+    return shallow and sub.validator in (
+        "type",
+        "required",
+        "additionalProperties",
+        "const",
+        "enum",
+    )
 
 
 def _deepest(branches: dict[int, list[ValidationError]]) -> int:
@@ -187,7 +195,8 @@ class _Explainer:
             return
         depth = len(error.absolute_path)
         fitting = {
-            i: subs for i, subs in branches.items()
+            i: subs
+            for i, subs in branches.items()
             if not any(_is_shallow_mismatch(s, depth) for s in subs)
         }
         chosen = self.keyed_branch(error, fitting or branches)
@@ -238,7 +247,9 @@ class _Explainer:
         wanted = " or ".join(dict.fromkeys(kinds)) or "one of the allowed forms"
         problem = self.type_problem(error, wanted)
         if problem.hint is None:
-            problem.hint = error.schema.get("description") if isinstance(error.schema, dict) else None
+            problem.hint = (
+                error.schema.get("description") if isinstance(error.schema, dict) else None
+            )
         return problem
 
     def explain_exclusive(self, error: ValidationError) -> Iterator[YamlpipeError]:

@@ -123,9 +123,9 @@ class _Builder:
         self.doc.values[path] = self.mark(node)
         self.active.add(id(node))
         try:
-            if isinstance(node, SequenceNode):
-                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self.mapping(node, path)
+            if isinstance(node, MappingNode):
+                return self.mapping(node, path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         finally:
             self.active.discard(id(node))
 

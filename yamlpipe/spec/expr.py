@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.errors import NOWHERE, Location, YamlpipeError
 
 Locate = Callable[[int], Location]
 """Maps a character offset inside the parsed string to a location in its file."""
@@ -34,7 +34,7 @@ class Ref:
     kind: str
     name: str | None = None
     output: str | None = None
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
     text: str = ""
 
 
@@ -43,7 +43,7 @@ class Template:
     """A string, possibly holding expressions: literal parts and `Ref`s in order."""
 
     parts: tuple[str | Ref, ...]
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
 
     @property
     def refs(self) -> tuple[Ref, ...]:
@@ -119,7 +119,7 @@ CONDITION_HINT = (
 @dataclass(frozen=True)
 class Const:
     value: str | int | float | bool
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
 
 
 Operand = Template | Const
@@ -130,7 +130,7 @@ class Compare:
     op: str
     left: Operand
     right: Operand
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,13 @@ class BoolOp:
     op: str
     left: Condition
     right: Condition
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
 
 
 @dataclass(frozen=True)
 class Not:
     operand: Condition
-    loc: Location = Location("<generated>")
+    loc: Location = NOWHERE
 
 
 Condition = Compare | BoolOp | Not
@@ -268,7 +268,9 @@ class _ConditionParser:
         if tok.kind == "string":
             return Const(tok.text[1:-1], loc)
         if tok.kind == "number":
-            return Const(float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text), loc)
+            return Const(
+                float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text), loc
+            )
         if tok.text in ("true", "false", "True", "False"):
             return Const(tok.text.lower() == "true", loc)
         if tok.text.startswith(("inputs.", "tasks.", "item", "workflow.")):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal as TypingLiteral
+from typing import Any
+from typing import Literal as TypingLiteral
 
-from yamlpipe.errors import Location
+from yamlpipe.errors import NOWHERE, Location
 from yamlpipe.spec.expr import Condition, Template
 
 JsonValue = Any
-NOWHERE = Location("<generated>")
 
 
 def _empty() -> Mapping[str, Any]:

@@ -1,0 +1,120 @@
+"""The validate and schema commands as users run them: exit codes, formats, folders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import ROOT, run_cli
+
+GOOD_COMPONENT = """\
+name: Echo
+inputs:
+- {name: text, type: String}
+implementation:
+  container:
+    image: alpine:3.20
+    command: [echo, {inputValue: text}]
+"""
+BAD_COMPONENT = GOOD_COMPONENT.replace("{inputValue: text}", "{inputValue: txt}")
+WARN_COMPONENT = GOOD_COMPONENT.replace("name: Echo", "name: Echo\ndescription: on")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_valid_file_exits_0(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.yaml", GOOD_COMPONENT)
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stdout
+    assert "1 file valid" in result.stdout
+
+
+def test_invalid_file_exits_1_with_location_caret_and_hint(tmp_path: Path) -> None:
+    write(tmp_path, "c.yaml", BAD_COMPONENT)
+    result = run_cli("validate", "c.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("c.yaml:7:34: error: {inputValue: txt} names an undeclared input")
+    assert "(did you mean 'text'?)" in lines[0]
+    assert lines[1] == "    7 |     command: [echo, {inputValue: txt}]"
+    assert lines[2].index("^~~") == lines[1].index("txt")
+    assert "hint: declared inputs: text" in lines[3]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_every_problem_of_every_file_in_one_run(tmp_path: Path) -> None:
+    write(tmp_path, "a/one.yaml", BAD_COMPONENT)
+    write(tmp_path, "a/b/two.yaml", BAD_COMPONENT.replace("image: alpine:3.20", "image: 3"))
+    write(tmp_path, "a/ok.yml", GOOD_COMPONENT)
+    write(tmp_path, "a/.hidden/skip.yaml", "not: [valid")
+    result = run_cli("validate", "--format", "json", "a", cwd=tmp_path)
+    assert result.returncode == 1
+    records = json.loads(result.stdout)
+    files = sorted({r["file"] for r in records})
+    assert files == ["a/b/two.yaml", "a/one.yaml"]
+    assert len([r for r in records if r["file"] == "a/b/two.yaml"]) == 2
+
+
+def test_json_record_shape(tmp_path: Path) -> None:
+    write(tmp_path, "c.yaml", BAD_COMPONENT)
+    records = json.loads(run_cli("validate", "-f", "json", "c.yaml", cwd=tmp_path).stdout)
+    assert records == [
+        {
+            "file": "c.yaml",
+            "line": 7,
+            "column": 34,
+            "severity": "error",
+            "message": "{inputValue: txt} names an undeclared input (did you mean 'text'?)",
+            "hint": "declared inputs: text",
+            "path": "implementation/container/command/1/inputValue",
+        }
+    ]
+
+
+def test_github_annotations(tmp_path: Path) -> None:
+    write(tmp_path, "c.yaml", BAD_COMPONENT)
+    result = run_cli("validate", "--format", "github", "c.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=c.yaml,line=7,col=34,title=yamlpipe::{inputValue")
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+    write(tmp_path, "c.yaml", WARN_COMPONENT)
+    relaxed = run_cli("validate", "c.yaml", cwd=tmp_path)
+    assert relaxed.returncode == 0
+    assert "c.yaml:2:14: warning: unquoted 'on'" in relaxed.stdout
+    assert run_cli("validate", "--strict", "c.yaml", cwd=tmp_path).returncode == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run_cli("validate", str(tmp_path / "missing.yaml")).returncode == 2
+    assert run_cli("validate", "--format", "xml", str(tmp_path)).returncode == 2
+    assert run_cli("validate").returncode == 2
+    assert run_cli("no-such-command").returncode == 2
+
+
+def test_unreadable_and_binary_files_are_located_errors(tmp_path: Path) -> None:
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    result = run_cli("validate", "bin.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "bin.yaml:1:1: error: the file is not UTF-8 text" in result.stdout
+
+
+def test_schema_command_prints_the_shipped_schemas() -> None:
+    for kind in ("component", "pipeline"):
+        result = run_cli("schema", kind)
+        assert result.returncode == 0
+        assert json.loads(result.stdout) == json.loads(
+            (ROOT / "schemas" / f"{kind}.schema.json").read_text()
+        )
+
+
+def test_help_lists_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "validate" in result.stdout and "schema" in result.stdout
