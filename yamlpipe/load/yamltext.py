@@ -141,9 +141,10 @@ class _Builder:
 
     def mapping(self, node: MappingNode, path: Path) -> dict[str, RawYaml]:
         result: dict[str, RawYaml] = {}
+        merged: dict[str, RawYaml] = {}
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                self.merge(result, value_node, path)
+                self.merge(merged, value_node, path)
                 continue
             key = self.key(key_node, path)
             child = (*path, key)
@@ -155,6 +156,8 @@ class _Builder:
                 )
             self.doc.keys[child] = self.mark(key_node)
             result[key] = self.build(value_node, child)
+        for key, value in merged.items():
+            result.setdefault(key, value)
         return result
 
     def key(self, node: Node, path: Path) -> str:
