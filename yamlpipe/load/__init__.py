@@ -72,7 +72,7 @@ def load_text(text: str, file: str) -> LoadResult:
     spec, semantic = _build_and_check(doc, kind, best_effort=not shape_ok)
     problems.extend(semantic)
     errors_at = {str(p.location) for p in problems if p.is_error}
-    problems.extend(h for h in iter_hazards(doc) if str(h.location) not in errors_at)
+    problems.extend(h for h in iter_hazards(doc, kind) if str(h.location) not in errors_at)
     ok = shape_ok and not has_errors(problems)
     return LoadResult(file, kind, spec if ok else None, _sorted(problems), text)
 

@@ -236,13 +236,11 @@ class Builder:
             name: self.graph_task(name, task, (*path, "tasks", name))
             for name, task in (data.get("tasks") or {}).items()
         }
-        outputs = {
-            name: self.graph_argument(value, (*path, "outputValues", name))
-            for name, value in (data.get("outputValues") or {}).items()
-        }
         return GraphSpec(
             tasks=tasks,
-            output_values={k: v for k, v in outputs.items() if isinstance(v, TaskOutputArg)},
+            output_values=self.graph_arguments(
+                data.get("outputValues") or {}, (*path, "outputValues")
+            ),
             loc=self.loc(path),
         )
 

@@ -9,6 +9,7 @@ from yamlpipe.load.schema import did_you_mean
 from yamlpipe.spec.expr import Ref, Template, iter_operands
 from yamlpipe.spec.model import (
     NAMED_PLACEHOLDERS,
+    Argument,
     CommandArg,
     Component,
     Concat,
@@ -25,6 +26,7 @@ from yamlpipe.spec.model import (
     TaskOutputArg,
     V2Placeholder,
 )
+from yamlpipe.spec.naming import is_python_keyword_name, python_name
 
 V2_OUTPUT_PLACEHOLDERS = ("outputUri", "outputMetadata")
 RESOURCE_OUTPUTS = ("manifest", "name")
@@ -63,6 +65,7 @@ def iter_component_problems(component: Component) -> Iterator[YamlpipeError]:
     """Every in-file problem of a component (and of components nested in its graph)."""
     yield from iter_duplicate_names(component.inputs, "input")
     yield from iter_duplicate_names(component.outputs, "output")
+    yield from _iter_keyword_names(component.inputs)
     inputs = [i.name for i in component.inputs]
     outputs = [o.name for o in component.outputs]
     impl = component.implementation
@@ -70,6 +73,18 @@ def iter_component_problems(component: Component) -> Iterator[YamlpipeError]:
         yield from _iter_container_problems(impl, inputs, outputs)
     else:
         yield from _iter_graph_problems(impl, inputs, outputs)
+
+
+def _iter_keyword_names(inputs: Iterable[InputSpec]) -> Iterator[YamlpipeError]:
+    for item in inputs:
+        if is_python_keyword_name(item.name):
+            yield YamlpipeError(
+                item.loc,
+                f"input name {item.name!r} becomes the Python keyword {python_name(item.name)!r}, "
+                "which KFP cannot load",
+                f"rename it, e.g. {item.name + '_value'!r}",
+                span=len(item.name),
+            )
 
 
 def iter_placeholders(args: Iterable[CommandArg]) -> Iterator[CommandArg]:
@@ -91,7 +106,7 @@ def _iter_container_problems(
 ) -> Iterator[YamlpipeError]:
     for arg in iter_placeholders((*container.command, *container.args)):
         yield from _iter_placeholder_problems(arg, inputs, outputs)
-    for name, path in container.file_outputs.items():
+    for name in container.file_outputs:
         loc = container.file_output_locs.get(name, container.loc)
         if name not in outputs:
             yield YamlpipeError(
@@ -100,10 +115,6 @@ def _iter_container_problems(
                 + _suggest(name, outputs),
                 _declared("output", outputs),
                 span=len(name),
-            )
-        if not path.startswith("/"):
-            yield YamlpipeError(
-                loc, f"fileOutputs path {path!r} is not absolute", "write an absolute path", WARNING
             )
 
 
@@ -147,28 +158,56 @@ def _iter_placeholder_problems(
 def _iter_graph_problems(
     graph: GraphSpec, inputs: list[str], outputs: list[str]
 ) -> Iterator[YamlpipeError]:
-    tasks = list(graph.tasks)
     for task in graph.tasks.values():
-        if task.component_ref.spec is not None:
-            yield from iter_component_problems(task.component_ref.spec)
+        spec = task.component_ref.spec
+        if spec is not None:
+            yield from iter_component_problems(spec)
+            yield from iter_binding_problems(task.id, task.arguments.values(), spec, task.loc)
         for arg in task.arguments.values():
-            yield from _iter_graph_argument_problems(arg.value, arg.loc, inputs, tasks)
+            yield from _iter_graph_argument_problems(arg.value, arg.loc, inputs, graph)
         if task.is_enabled is not None:
-            yield from _iter_predicate_problems(task.is_enabled, inputs, tasks)
-    for name, value in graph.output_values.items():
+            yield from _iter_predicate_problems(task.is_enabled, inputs, graph)
+    for name, arg in graph.output_values.items():
         if name not in outputs:
             yield YamlpipeError(
-                value.loc,
+                arg.key_loc,
                 f"outputValues names {name!r}, which is not a declared output"
                 + _suggest(name, outputs),
                 _declared("output", outputs),
+                span=len(name),
             )
-        yield from _iter_graph_argument_problems(value, value.loc, inputs, tasks)
+        yield from _iter_graph_argument_problems(arg.value, arg.loc, inputs, graph)
     yield from _iter_graph_cycle(graph)
 
 
+def iter_binding_problems(
+    task: str, arguments: Iterable[Argument], component: Component, task_loc: Location
+) -> Iterator[YamlpipeError]:
+    """Arguments naming inputs the component lacks, and required inputs left without one."""
+    declared = [i.name for i in component.inputs]
+    given = set()
+    for arg in arguments:
+        given.add(arg.name)
+        if arg.name not in declared:
+            yield YamlpipeError(
+                arg.key_loc,
+                f"task {task!r} has no input {arg.name!r}{_suggest(arg.name, declared)}",
+                _declared("input", declared),
+                span=len(arg.name),
+            )
+    for spec in component.inputs:
+        if spec.is_required and spec.name not in given:
+            yield YamlpipeError(
+                task_loc,
+                f"task {task!r} does not pass the required input {spec.name!r}",
+                f"add it under arguments:, or give the input a default (declared at line "
+                f"{spec.loc.line})",
+                span=len(task),
+            )
+
+
 def _iter_graph_argument_problems(
-    value: object, loc: Location, inputs: list[str], tasks: list[str]
+    value: object, loc: Location, inputs: list[str], graph: GraphSpec
 ) -> Iterator[YamlpipeError]:
     if isinstance(value, GraphInputArg) and value.input_name not in inputs:
         yield YamlpipeError(
@@ -177,23 +216,37 @@ def _iter_graph_argument_problems(
             + _suggest(value.input_name, inputs),
             _declared("input", inputs),
         )
-    if isinstance(value, TaskOutputArg) and value.task_id not in tasks:
+    if not isinstance(value, TaskOutputArg):
+        return
+    tasks = list(graph.tasks)
+    producer = graph.tasks.get(value.task_id)
+    if producer is None:
         yield YamlpipeError(
             loc,
             f"taskOutput names task {value.task_id!r}, which is not in this graph"
             + _suggest(value.task_id, tasks),
             "tasks: " + ", ".join(tasks),
         )
+        return
+    spec = producer.component_ref.spec
+    produced = [o.name for o in spec.outputs] if spec is not None else None
+    if produced is not None and value.output_name not in produced:
+        yield YamlpipeError(
+            loc,
+            f"task {value.task_id!r} has no output {value.output_name!r}"
+            + _suggest(value.output_name, produced),
+            _declared("output", produced),
+        )
 
 
 def _iter_predicate_problems(
-    predicate: Predicate, inputs: list[str], tasks: list[str]
+    predicate: Predicate, inputs: list[str], graph: GraphSpec
 ) -> Iterator[YamlpipeError]:
     for operand in predicate.operands:
         if isinstance(operand, Predicate):
-            yield from _iter_predicate_problems(operand, inputs, tasks)
+            yield from _iter_predicate_problems(operand, inputs, graph)
         else:
-            yield from _iter_graph_argument_problems(operand, predicate.loc, inputs, tasks)
+            yield from _iter_graph_argument_problems(operand, predicate.loc, inputs, graph)
 
 
 def _iter_graph_cycle(graph: GraphSpec) -> Iterator[YamlpipeError]:

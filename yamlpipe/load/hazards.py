@@ -6,11 +6,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from yamlpipe.errors import WARNING, YamlpipeError
+from yamlpipe.errors import ERROR, WARNING, YamlpipeError
 from yamlpipe.load.schema import YAML11_BOOLEANS
 from yamlpipe.load.yamltext import Document, Path
 
 _KEY_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(\s|$)")
+_DATE = re.compile(r"^\d{4}-\d\d?-\d\d?([Tt ]|$)")
+_SEXAGESIMAL = re.compile(r"^[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?$")
+_PLACEHOLDER_TEXT = re.compile(r"\{\s*(inputValue|inputPath|outputPath|concat|if|isPresent)\s*:")
 _TOP_KEYS = frozenset(
     {"name", "description", "metadata", "inputs", "outputs", "implementation", "version"}
     | {"tasks", "volumes", "defaults", "settings", "on_exit"}
@@ -26,62 +29,102 @@ _ITEM_KEYS = frozenset(
 )
 
 
-def _sibling_keys(path: Path) -> frozenset[str]:
-    """Keys allowed in the map that holds the value at path (by the shape of the path)."""
-    parent = path[:-1]
+def _map_path(path: Path) -> Path:
+    """The path of the map a value belongs to: list indices between are skipped."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    return path[:-1]
+
+
+def _map_keys(parent: Path) -> frozenset[str]:
+    """Keys allowed in the map at parent (recognised by the shape of the path)."""
     if not parent:
         return _TOP_KEYS
     if parent[-1] == "container":
         return _CONTAINER_KEYS
-    if (len(parent) == 2 and parent[0] in ("tasks",)) or parent == ("on_exit",):
+    if (len(parent) == 2 and parent[0] == "tasks") or parent == ("on_exit",):
         return _TASK_KEYS
     if len(parent) == 2 and parent[0] in ("inputs", "outputs"):
         return _ITEM_KEYS
     return frozenset()
 
 
-def iter_hazards(doc: Document) -> Iterator[YamlpipeError]:
-    """YAML 1.1 boolean words left unquoted, and map keys swallowed by a block scalar."""
-    yield from _walk(doc, doc.data, ())
+def iter_hazards(doc: Document, kind: str) -> Iterator[YamlpipeError]:
+    """Reading notes, then scalars that YAML 1.1 tools (KFP) or a reader would take otherwise."""
+    yield from doc.notes
+    yield from _walk(doc, doc.data, (), kind)
 
 
-def _walk(doc: Document, node: Any, path: Path) -> Iterator[YamlpipeError]:
+def _walk(doc: Document, node: Any, path: Path, kind: str) -> Iterator[YamlpipeError]:
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _walk(doc, value, (*path, key))
+            yield from _walk(doc, value, (*path, key), kind)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk(doc, value, (*path, i))
+            yield from _walk(doc, value, (*path, i), kind)
     elif isinstance(node, str):
-        yield from _scalar_hazards(doc, node, path)
+        yield from _scalar_hazards(doc, node, path, kind)
 
 
-def _scalar_hazards(doc: Document, value: str, path: Path) -> Iterator[YamlpipeError]:
+def _scalar_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterator[YamlpipeError]:
     style = doc.style(path)
-    if style == "" and value in YAML11_BOOLEANS:
+    if style == "":
+        yield from _yaml11_hazards(doc, value, path, kind)
+    elif style in ("|", ">"):
+        yield from _swallowed_keys(doc, value, path)
+    if _PLACEHOLDER_TEXT.search(value) and {"command", "args"} & set(map(str, path)):
         yield YamlpipeError(
             doc.loc(path),
+            f"{value!r} holds placeholder text inside a string; it is passed on literally",
+            "use {concat: ['--flag=', {inputValue: x}]} to build a string around a placeholder",
+            WARNING,
+        )
+
+
+def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterator[YamlpipeError]:
+    loc = doc.loc(path)
+    if value in YAML11_BOOLEANS:
+        yield YamlpipeError(
+            loc,
             f"unquoted {value!r} is the string {value!r} here (YAML 1.2) but a boolean in "
             "YAML 1.1 tools such as KFP's loader",
             f"quote it ('{value}') to keep the string, or write true/false for a boolean",
             WARNING,
             span=len(value),
         )
-    elif style in ("|", ">") and path and isinstance(path[-1], str):
-        yield from _swallowed_keys(doc, value, path)
+    elif _DATE.match(value):
+        yield YamlpipeError(
+            loc,
+            f"unquoted {value!r} is a date for YAML 1.1 tools such as KFP's loader, "
+            "which rejects dates here",
+            f"quote it: '{value}'",
+            ERROR if kind == "component" else WARNING,
+            span=len(value),
+        )
+    elif _SEXAGESIMAL.match(value):
+        yield YamlpipeError(
+            loc,
+            f"unquoted {value!r} is a string here (YAML 1.2) but a base-60 number in "
+            "YAML 1.1 tools such as KFP's loader",
+            f"quote it: '{value}'",
+            WARNING,
+            span=len(value),
+        )
 
 
 def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeError]:
-    siblings = _sibling_keys(path)
+    owner = _map_path(path)
+    field = path[len(owner)]
+    siblings = _map_keys(owner) - {field}
     for offset, line in enumerate(value.splitlines()):
         match = _KEY_LINE.match(line)
-        if match and match.group(1) in siblings and match.group(1) != path[-1]:
+        if match and match.group(1) in siblings:
             loc = doc.loc(path)
             yield YamlpipeError(
                 loc.__class__(loc.file, loc.line + 1 + offset, 1, path),
-                f"the block scalar {path[-1]!r} contains the line {line.strip()!r}, "
-                f"which looks like a key of the surrounding map",
-                f"if {match.group(1)!r} is meant as a key, dedent it to the level of {path[-1]!r}",
+                f"the block scalar in {field!r} contains the line {line.strip()!r}, "
+                "which looks like a key of the surrounding map",
+                f"if {match.group(1)!r} is meant as a key, dedent it to the level of {field!r}",
                 WARNING,
             )
             return

@@ -27,9 +27,7 @@ _TYPE_NAMES = {
     "null": "null",
 }
 YAML11_BOOLEANS = frozenset(
-    w
-    for word in ("y", "yes", "n", "no", "on", "off")
-    for w in (word, word.capitalize(), word.upper())
+    w for word in ("yes", "no", "on", "off") for w in (word, word.capitalize(), word.upper())
 )
 
 

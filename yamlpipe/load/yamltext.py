@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from yamlpipe.errors import Location, PathPart, YamlpipeError
+from yamlpipe.errors import WARNING, Location, PathPart, YamlpipeError
 
 Path = tuple[PathPart, ...]
 RawYaml = Any
@@ -30,6 +31,9 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
 }
 MERGE_TAG = "tag:yaml.org,2002:merge"
+INT_TAG = "tag:yaml.org,2002:int"
+STR_TAG = "tag:yaml.org,2002:str"
+_YAML11_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class Document:
     data: RawYaml = None
     values: dict[Path, Mark] = field(default_factory=dict)
     keys: dict[Path, Mark] = field(default_factory=dict)
+    notes: list[YamlpipeError] = field(default_factory=list)
+    """Problems seen while reading that do not stop it (keys that are not strings, ...)."""
 
     def loc(self, path: Path, *, key: bool = False) -> Location:
         """The location of the value (or, with key=True, the key) at path, else its parent's."""
@@ -66,8 +72,8 @@ class Document:
         return mark.style if mark else None
 
 
-def _make_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
+def _make_yaml(*, pure: bool = False) -> YAML:
+    yaml = YAML(typ="safe", pure=pure)
     yaml.version = (1, 2)
     return yaml
 
@@ -133,6 +139,17 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             return str(node.value)
         value = self.constructor.construct_object(node, deep=True)
+        if node.tag == INT_TAG and _YAML11_OCTAL.match(node.value):
+            self.doc.notes.append(
+                YamlpipeError(
+                    self.doc.loc(path),
+                    f"{node.value} is the number {value} here (YAML 1.2) but "
+                    f"{int(node.value.replace('_', ''), 8)} (octal) in YAML 1.1 tools such as KFP",
+                    f"quote it ('{node.value}') for a string, or drop the leading zero",
+                    WARNING,
+                    span=len(node.value),
+                )
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise YamlpipeError(
                 self.doc.loc(path), f"{node.value!r} is not a finite number", "quote it"
@@ -170,6 +187,15 @@ class _Builder:
             raise YamlpipeError(
                 Location(self.doc.file, *_line_col(node), path), "empty mapping key"
             )
+        if node.tag in _SCALAR_TAGS and not node.style:
+            self.doc.notes.append(
+                YamlpipeError(
+                    Location(self.doc.file, *_line_col(node), (*path, node.value)),
+                    f"the key {node.value} is a {node.tag.rsplit(':', 1)[-1]}, not a string",
+                    f"quote it: '{node.value}'",
+                    span=len(node.value),
+                )
+            )
         return str(node.value)
 
     def merge(self, result: dict[str, RawYaml], node: Node, path: Path) -> None:
@@ -187,23 +213,37 @@ def _line_col(node: Node) -> tuple[int, int]:
 
 
 def read_yaml(text: str, file: str) -> Document:
-    """Parse YAML text into a Document, or raise a located YamlpipeError."""
+    """Parse YAML text into a Document, or raise a located YamlpipeError.
+
+    libyaml's C parser is fast but speaks YAML 1.1 syntax, and rejects some valid YAML 1.2
+    (a ':' inside a plain scalar in a flow list, as in `[--url, http://x]`). When it fails,
+    the pure-Python YAML 1.2 parser gets the final word.
+    """
+    try:
+        return _read_with(text, file, _make_yaml())
+    except MarkedYAMLError:
+        pass
+    try:
+        return _read_with(text, file, _make_yaml(pure=True))
+    except MarkedYAMLError as exc:
+        raise _syntax_error(file, exc) from None
+
+
+def _read_with(text: str, file: str, yaml: YAML) -> Document:
     doc = Document(file, text)
-    yaml = _make_yaml()
     try:
         with _gc_paused():
             nodes = list(yaml.compose_all(text))
             if len(nodes) > 1:
-                second = nodes[1]
                 raise YamlpipeError(
-                    Location(file, *_line_col(second)),
+                    Location(file, *_line_col(nodes[1])),
                     "a file holds one component or pipeline, found several YAML documents",
                     "split the documents at '---' into separate files",
                 )
             if nodes and nodes[0] is not None:
                 doc.data = _Builder(doc, yaml).build(nodes[0], ())
-    except MarkedYAMLError as exc:
-        raise _syntax_error(file, exc) from None
+    except MarkedYAMLError:
+        raise
     except YAMLError as exc:
         raise YamlpipeError(Location(file, 1, 1), f"YAML error: {exc}") from None
     except RecursionError:

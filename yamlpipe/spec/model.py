@@ -182,7 +182,7 @@ class GraphTask:
 @dataclass(frozen=True)
 class GraphSpec:
     tasks: Mapping[str, GraphTask]
-    output_values: Mapping[str, TaskOutputArg] = field(default_factory=_empty)
+    output_values: Mapping[str, Argument] = field(default_factory=_empty)
     loc: Location = NOWHERE
 
 
