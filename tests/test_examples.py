@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
 from yamlpipe.api import discover_files
 from yamlpipe.load import load_file
+
+from helpers import ROOT
 
 EXAMPLES = sorted(discover_files([str(ROOT / "components"), str(ROOT / "pipelines")]))
 # The first key of these kinds in a file is renamed: every one sits in a fixed-shape map.
