@@ -63,7 +63,7 @@ def test_merge_keys_and_aliases() -> None:
     [
         ("a: &x [*x]\n", "recursive YAML alias", "f.yaml:1:4"),
         ("a: 1\n---\nb: 2\n", "several YAML documents", "f.yaml:3:1"),
-        ("a: [1, 2\n", "YAML syntax error", "f.yaml:2:1"),
+        ("a: [1, 2\n", "is never closed", "f.yaml:1:4"),
         ("a:\n\t- b\n", "YAML syntax error", "f.yaml:2:1"),
         ("a: .inf\n", "is not a finite number", "f.yaml:1:4"),
         ("[a]: 1\n", "mapping key must be a plain value", "f.yaml:1:1"),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 
 from yamlpipe.api import LoadResult
 from yamlpipe.errors import YamlpipeError
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 def _source_line(text: str, line: int) -> str | None:
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(text)
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 

@@ -216,7 +216,9 @@ class Builder:
             return Concat(self.command_args(value, (*path, kind)), loc)
         if kind == "if":
             return self.if_placeholder(value, (*path, kind), loc)
-        return V2Placeholder(kind, value if isinstance(value, str) else None, loc)
+        if kind in V2_PLACEHOLDERS:
+            return V2Placeholder(kind, value if isinstance(value, str) else None, loc)
+        return json.dumps(item)  # not a placeholder: the schema has reported it already
 
     def if_placeholder(self, data: dict[str, Any], path: Path, loc: Location) -> IfPlaceholder:
         cond = data["cond"]
@@ -281,12 +283,13 @@ class Builder:
         }
 
     def graph_argument(self, value: Any, path: Path) -> ArgValue:
-        loc = self.loc(path)
         if isinstance(value, dict) and "graphInput" in value:
             ref = value["graphInput"]
+            loc = self.loc((*path, "graphInput", "inputName"))
             return GraphInputArg(str(ref.get("inputName")), ref.get("type"), loc)
         if isinstance(value, dict) and "taskOutput" in value:
             ref = value["taskOutput"]
+            loc = self.loc((*path, "taskOutput", "taskId"))
             return TaskOutputArg(
                 str(ref.get("taskId")), str(ref.get("outputName")), ref.get("type"), loc
             )

@@ -122,6 +122,13 @@ def _iter_placeholder_problems(
     arg: CommandArg, inputs: list[str], outputs: list[str]
 ) -> Iterator[YamlpipeError]:
     if isinstance(arg, V2Placeholder):
+        yield YamlpipeError(
+            arg.loc,
+            f"{{{arg.kind}}} is a KFP v2 placeholder; compiling this component for Argo will fail",
+            "use inputPath/outputPath (v1) placeholders to run on Argo or KFP v1",
+            WARNING,
+            span=len(arg.kind),
+        )
         if arg.name is None:
             return
         is_output = arg.kind in V2_OUTPUT_PLACEHOLDERS
@@ -215,6 +222,7 @@ def _iter_graph_argument_problems(
             f"graphInput names {value.input_name!r}, which is not a declared input"
             + _suggest(value.input_name, inputs),
             _declared("input", inputs),
+            span=len(value.input_name),
         )
     if not isinstance(value, TaskOutputArg):
         return
@@ -226,6 +234,7 @@ def _iter_graph_argument_problems(
             f"taskOutput names task {value.task_id!r}, which is not in this graph"
             + _suggest(value.task_id, tasks),
             "tasks: " + ", ".join(tasks),
+            span=len(value.task_id),
         )
         return
     spec = producer.component_ref.spec
@@ -338,16 +347,9 @@ class _PipelineChecker:
         if task.snapshot is not None and task.snapshot.volume not in self.volumes:
             yield YamlpipeError(
                 task.snapshot.loc,
-                f"snapshot of volume {task.snapshot.volume!r}, which is not declared"
-                + _suggest(task.snapshot.volume, self.volumes),
+                f"task {task.name!r} snapshots volume {task.snapshot.volume!r}, "
+                "which is not declared" + _suggest(task.snapshot.volume, self.volumes),
                 _declared("volume", self.volumes),
-            )
-        if task.parallelism is not None and task.for_each is None:
-            yield YamlpipeError(
-                task.loc,
-                f"task {task.name!r} sets parallelism without for_each",
-                "parallelism limits how many loop iterations run at once; add for_each",
-                WARNING,
             )
 
     def iter_exit_problems(self, task: Task) -> Iterator[YamlpipeError]:
@@ -367,7 +369,10 @@ class _PipelineChecker:
     def unknown_task(self, name: str, loc: Location, task: Task, what: str) -> YamlpipeError:
         if name == task.name:
             return YamlpipeError(
-                loc, f"task {task.name!r} refers to itself in {what}", None, span=len(name)
+                loc,
+                f"task {task.name!r} refers to itself in {what}",
+                "a task cannot wait for, or use the outputs of, itself",
+                span=len(name),
             )
         return YamlpipeError(
             loc,
@@ -381,6 +386,7 @@ class _PipelineChecker:
         check = getattr(self, f"check_{ref.kind}_ref")
         problem = check(ref, task, exit_handler)
         if problem is not None:
+            problem.span = len(ref.text)
             yield problem
 
     def check_inputs_ref(

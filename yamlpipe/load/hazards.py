@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from yamlpipe.errors import ERROR, WARNING, YamlpipeError
+from yamlpipe.errors import ERROR, WARNING, Location, YamlpipeError
 from yamlpipe.load.schema import YAML11_BOOLEANS
 from yamlpipe.load.yamltext import Document, Path
 
@@ -83,11 +83,11 @@ def _scalar_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
 
 def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterator[YamlpipeError]:
     loc = doc.loc(path)
+    tools = "YAML 1.1 tools such as KFP's loader" if kind == "component" else "YAML 1.1 tools"
     if value in YAML11_BOOLEANS:
         yield YamlpipeError(
             loc,
-            f"unquoted {value!r} is the string {value!r} here (YAML 1.2) but a boolean in "
-            "YAML 1.1 tools such as KFP's loader",
+            f"unquoted {value!r} is the string {value!r} here (YAML 1.2) but a boolean in {tools}",
             f"quote it ('{value}') to keep the string, or write true/false for a boolean",
             WARNING,
             span=len(value),
@@ -95,8 +95,7 @@ def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
     elif _DATE.match(value):
         yield YamlpipeError(
             loc,
-            f"unquoted {value!r} is a date for YAML 1.1 tools such as KFP's loader, "
-            "which rejects dates here",
+            f"unquoted {value!r} is a date, not a string, for {tools}",
             f"quote it: '{value}'",
             ERROR if kind == "component" else WARNING,
             span=len(value),
@@ -104,8 +103,7 @@ def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
     elif _SEXAGESIMAL.match(value):
         yield YamlpipeError(
             loc,
-            f"unquoted {value!r} is a string here (YAML 1.2) but a base-60 number in "
-            "YAML 1.1 tools such as KFP's loader",
+            f"unquoted {value!r} is a string here (YAML 1.2) but a base-60 number in {tools}",
             f"quote it: '{value}'",
             WARNING,
             span=len(value),
@@ -120,11 +118,17 @@ def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeE
         match = _KEY_LINE.match(line)
         if match and match.group(1) in siblings:
             loc = doc.loc(path)
+            line_no = loc.line + 1 + offset
+            source = (
+                doc.text.splitlines()[line_no - 1] if line_no <= doc.text.count("\n") + 1 else ""
+            )
+            column = len(source) - len(source.lstrip()) + 1
             yield YamlpipeError(
-                loc.__class__(loc.file, loc.line + 1 + offset, 1, path),
+                Location(loc.file, line_no, column, path),
                 f"the block scalar in {field!r} contains the line {line.strip()!r}, "
                 "which looks like a key of the surrounding map",
                 f"if {match.group(1)!r} is meant as a key, dedent it to the level of {field!r}",
                 WARNING,
+                span=len(match.group(1)) + 1,
             )
             return

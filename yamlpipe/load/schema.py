@@ -68,6 +68,11 @@ def _describe(value: Any) -> str:
     return f"{kinds.get(type(value), type(value).__name__)} {text}"
 
 
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _expected_types(schema: Any) -> list[str]:
     types = schema.get("type") if isinstance(schema, dict) else None
     if isinstance(types, str):
@@ -84,6 +89,21 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
 def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:
     suggestion = did_you_mean(key, allowed)
     return f"unknown key {key!r}" + (f" ({suggestion})" if suggestion else "")
+
+
+def _subject(path: tuple[Any, ...]) -> str:
+    """How a message names the value at path: 'image', or item 2 of 'args'."""
+    if not path:
+        return "the file"
+    if isinstance(path[-1], int):
+        owner = next((p for p in reversed(path) if isinstance(p, str)), None)
+        return f"item {path[-1] + 1} of {owner!r}" if owner else f"item {path[-1] + 1}"
+    return repr(path[-1])
+
+
+def _plain(description: Any) -> str | None:
+    """A schema description as a hint: markdown backticks dropped."""
+    return description.replace("`", "") if isinstance(description, str) else None
 
 
 def _path_text(path: tuple[Any, ...]) -> str:
@@ -167,24 +187,26 @@ class _Explainer:
             yield YamlpipeError(
                 self.doc.loc(path, key=True),
                 f"missing required key {key!r}" + (f" in {where}" if where else ""),
-                f"{key}: {description}" if description else None,
+                f"{key}: {_plain(description)}" if description else None,
             )
 
     def explain_type(self, error: ValidationError) -> Iterator[YamlpipeError]:
-        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in _expected_types(error.schema))
+        types = [t for t in _expected_types(error.schema) if t != "null"]
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
         yield self.type_problem(error, wanted or "another type")
 
     def type_problem(self, error: ValidationError, wanted: str) -> YamlpipeError:
         path = tuple(error.absolute_path)
         value = error.instance
-        hint = None
+        hint = _plain(error.schema.get("description")) if isinstance(error.schema, dict) else None
         if isinstance(value, str) and value in YAML11_BOOLEANS and "boolean" in wanted:
             hint = f"YAML 1.2 reads {value} as a string; write true or false"
         elif isinstance(value, bool | int | float) and "string" in wanted:
-            hint = f"quote it: '{json.dumps(value)}'"
+            hint = f"quote it: '{self.doc.raw(path) or json.dumps(value)}'"
         elif value is None and "string" in wanted:
             hint = "the value is empty; write one, or '' for an empty string"
-        return YamlpipeError(self.doc.loc(path), f"expected {wanted}, got {_describe(value)}", hint)
+        message = f"{_subject(path)} must be {wanted}, got {_describe(value)}"
+        return YamlpipeError(self.doc.loc(path), message, hint)
 
     def explain_anyOf(self, error: ValidationError) -> Iterator[YamlpipeError]:
         branches = _branch_errors(error)
@@ -235,6 +257,13 @@ class _Explainer:
                     "allowed here: " + ", ".join(names) if names else None,
                     span=len(unknown[0]),
                 )
+        if resolved and all(set(b) == {"required"} for b in resolved):
+            keys = [k for b in resolved for k in b["required"]]
+            return YamlpipeError(
+                self.doc.loc(path, key=True),
+                f"{_subject(path)} needs exactly one of: " + ", ".join(keys),
+                _plain(error.schema.get("description")),
+            )
         kinds: list[str] = []
         for branch in resolved:
             required = branch.get("required", [])
@@ -269,18 +298,37 @@ class _Explainer:
         choices = [str(c) for c in error.validator_value]
         value = error.instance
         suggestion = did_you_mean(value, choices) if isinstance(value, str) else None
-        message = f"{_describe(value)} is not allowed here" + (
-            f" ({suggestion})" if suggestion else ""
-        )
+        message = f"{_subject(tuple(error.absolute_path))} cannot be {_show(value)}"
+        message += f" ({suggestion})" if suggestion else ""
         yield YamlpipeError(
             self.doc.loc(tuple(error.absolute_path)), message, "one of: " + ", ".join(choices)
         )
 
+    def explain_dependentRequired(self, error: ValidationError) -> Iterator[YamlpipeError]:
+        present = error.instance if isinstance(error.instance, dict) else {}
+        path = tuple(error.absolute_path)
+        for key, needs in error.validator_value.items():
+            missing = [n for n in needs if key in present and n not in present]
+            if missing:
+                yield YamlpipeError(
+                    self.doc.loc((*path, key), key=True),
+                    f"{key!r} needs {' and '.join(map(repr, missing))} beside it",
+                    _plain(
+                        self.resolve(error.schema.get("properties", {}).get(key)).get("description")
+                    ),
+                    span=len(key),
+                )
+
     def explain_generic(self, error: ValidationError) -> Iterator[YamlpipeError]:
-        description = error.schema.get("description") if isinstance(error.schema, dict) else None
+        path = tuple(error.absolute_path)
+        description = (
+            _plain(error.schema.get("description")) if isinstance(error.schema, dict) else None
+        )
         message = error.message
-        if error.validator == "pattern":
-            message = f"{_describe(error.instance)} is not in the expected form"
+        if error.validator in ("pattern", "format"):
+            message = f"{_subject(path)} cannot be {_show(error.instance)}"
         elif error.validator == "not":
             message = f"{_describe(error.instance)} is not allowed here"
-        yield YamlpipeError(self.doc.loc(tuple(error.absolute_path)), message, description)
+        elif error.validator in ("minimum", "maximum", "exclusiveMinimum", "minLength"):
+            message = f"{_subject(path)}: {error.message}"
+        yield YamlpipeError(self.doc.loc(path), message, description)

@@ -41,6 +41,8 @@ class Mark:
     line: int
     column: int
     style: str | None = None
+    raw: str | None = None
+    """The source text of a plain scalar that is not a string (`3.20`, `yes`, `0755`)."""
 
 
 @dataclass
@@ -71,6 +73,11 @@ class Document:
         mark = self.values.get(path)
         return mark.style if mark else None
 
+    def raw(self, path: Path) -> str | None:
+        """How a non-string scalar was written in the file, for hints that quote it."""
+        mark = self.values.get(path)
+        return mark.raw if mark else None
+
 
 def _make_yaml(*, pure: bool = False) -> YAML:
     yaml = YAML(typ="safe", pure=pure)
@@ -97,16 +104,41 @@ def _error_location(file: str, exc: YAMLError) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _syntax_error(file: str, exc: YAMLError) -> YamlpipeError:
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
-    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
-    hint = "check indentation and quoting near here"
-    if "\t" in str(problem) or "tab" in str(problem):
+def _char_at(text: str, line: int, column: int) -> str:
+    """The character at a 0-based mark, quoted, or 'bracket' when it cannot be found."""
+    lines = text.split("\n")
+    if line < len(lines) and column < len(lines[line]):
+        return repr(lines[line][column])
+    return "bracket"
+
+
+def _syntax_error(file: str, text: str, exc: YAMLError) -> YamlpipeError:
+    problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+    context = str(getattr(exc, "context", None) or "")
+    location = _error_location(file, exc)
+    opened = getattr(exc, "context_mark", None)
+    lines = text.split("\n")
+    line_text = lines[location.line - 1] if 0 < location.line <= len(lines) else ""
+    if opened is not None and ("flow" in context or "quoted" in context):
+        where = f"{opened.line + 1}:{opened.column + 1}"
+        what = "quote" if "quoted" in context else _char_at(text, opened.line, opened.column)
+        hint = "add the closing quote"
+        if what != "quote":
+            hint = "add the closing bracket, or quote a value that contains , [ ] { } or :"
+        return YamlpipeError(
+            Location(file, opened.line + 1, opened.column + 1),
+            f"YAML syntax error: the {what} opened at {where} is never closed",
+            hint,
+        )
+    hint = "check the indentation of this line against the lines above it"
+    if "\t" in line_text[: max(location.column, 1)] or "tab" in problem:
         hint = "YAML does not allow tabs for indentation; use spaces"
-    elif "mapping values are not allowed" in str(problem):
-        hint = "a value containing ': ' must be quoted"
-    return YamlpipeError(_error_location(file, exc), message, hint)
+    elif "mapping values are not allowed" in problem:
+        hint += "; a value containing ': ' must be quoted"
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if "'\\t'" in problem:
+        message = "YAML syntax error: a tab character where indentation or a value should start"
+    return YamlpipeError(location, message, hint)
 
 
 class _Builder:
@@ -122,7 +154,8 @@ class _Builder:
 
     def build(self, node: Node, path: Path) -> RawYaml:
         if isinstance(node, ScalarNode):
-            self.doc.values[path] = self.mark(node, node.style or "")
+            raw = node.value if node.tag in _SCALAR_TAGS else None
+            self.doc.values[path] = Mark(*_line_col(node), node.style or "", raw)
             return self.scalar(node, path)
         if id(node) in self.active:
             raise YamlpipeError(self.doc.loc(path), "recursive YAML alias", "remove the alias")
@@ -170,6 +203,7 @@ class _Builder:
                     Location(self.doc.file, *_line_col(key_node), child),
                     f"duplicate key {key!r}",
                     f"{key!r} is already set at line {self.doc.keys[child].line}; keep one",
+                    span=len(key),
                 )
             self.doc.keys[child] = self.mark(key_node)
             result[key] = self.build(value_node, child)
@@ -226,7 +260,7 @@ def read_yaml(text: str, file: str) -> Document:
     try:
         return _read_with(text, file, _make_yaml(pure=True))
     except MarkedYAMLError as exc:
-        raise _syntax_error(file, exc) from None
+        raise _syntax_error(file, text, exc) from None
 
 
 def _read_with(text: str, file: str, yaml: YAML) -> Document:

@@ -95,7 +95,10 @@ def parse_template(value: str, locate: Locate) -> Template:
         end = value.find("}}", match.end())
         if end < 0:
             raise YamlpipeError(
-                locate(start), f"'${{{{' without a closing '}}}}' in {value!r}", EXPR_HINT
+                locate(start),
+                f"'${{{{' without a closing '}}}}' in {value!r}",
+                "add '}}' after the expression",
+                span=3,
             )
         if start > pos:
             parts.append(value[pos:start])
