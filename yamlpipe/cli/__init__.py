@@ -54,51 +54,134 @@ def _root(
     """YAML-first pipelines for Kubeflow Pipelines and Argo Workflows."""
 
 
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline", help="Use only the local cache; list what is missing instead of fetching."
+    ),
+]
+FrozenOption = Annotated[
+    bool,
+    typer.Option(
+        "--frozen", help="Fail unless yamlpipe.lock exists and pins every remote reference."
+    ),
+]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", help="text (with source lines), json, or github (Actions annotations)."
+    ),
+]
+
+
+def _require_paths(paths: list[str]) -> None:
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _print_reports(reports: list[api.FileReport], output_format: Format) -> None:
+    if output_format is Format.json:
+        typer.echo(render.render_json(reports))
+    elif output_format is Format.github:
+        text = render.render_github(reports)
+        if text:
+            typer.echo(text)
+    else:
+        text = render.render_text(reports)
+        if text:
+            typer.echo(text + "\n")
+        typer.echo(render.summary(reports))
+
+
 @app.command()
 def validate(
     paths: Annotated[
         list[str],
         typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml."),
     ],
-    output_format: Annotated[
-        Format,
-        typer.Option(
-            "--format",
-            "-f",
-            help="text (with source lines), json, or github (Actions annotations).",
-        ),
-    ] = Format.text,
+    output_format: FormatOption = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     no_resolve: Annotated[
         bool,
         typer.Option(
             "--no-resolve",
-            help="Check each file on its own; never read referenced files or the network.",
+            help="Check each file on its own: never read referenced files or the network "
+            "(for editors and pre-commit hooks).",
         ),
     ] = False,
+    offline: OfflineOption = False,
+    frozen: FrozenOption = False,
 ) -> None:
-    """Check component and pipeline files; report every problem with file:line:col.
+    """Check component and pipeline files and everything they use; report every problem
+    with file:line:col.
+
+    References (paths, URLs, catalog entries) are resolved, cached and linked: arguments,
+    types, outputs and dependency cycles are checked across files.
 
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.
     """
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(missing)}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    results = api.validate_paths(paths)
-    if output_format is Format.json:
-        typer.echo(render.render_json(results))
-    elif output_format is Format.github:
-        text = render.render_github(results)
-        if text:
-            typer.echo(text)
-    else:
-        text = render.render_text(results)
-        if text:
-            typer.echo(text + "\n")
-        typer.echo(render.summary(results))
-    failed = any(not r.ok for r in results) or (strict and any(r.problems for r in results))
+    _require_paths(paths)
+    options = api.ResolveOptions(offline=offline, frozen=frozen)
+    reports = api.validate_paths(paths, resolve=not no_resolve, options=options)
+    _print_reports(reports, output_format)
+    failed = any(not r.ok for r in reports) or (strict and any(r.problems for r in reports))
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@app.command()
+def lock(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files or folders to lock (default: the current folder). With --upgrade, "
+            "a target that is not a path is a reference to refresh.",
+            show_default=False,
+        ),
+    ] = None,
+    upgrade: Annotated[
+        bool,
+        typer.Option(
+            "--upgrade", help="Refresh pins: every one, or only the references named as targets."
+        ),
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 when the lock is not current.")
+    ] = False,
+    offline: OfflineOption = False,
+    output_format: FormatOption = Format.text,
+) -> None:
+    """Pin every remote reference (URL or catalog entry) to its final URL and sha256 in
+    yamlpipe.lock, next to yamlpipe.yaml (or in the current folder).
+
+    The lock is sorted and has no timestamps. Commit it; `validate --frozen` then fails
+    when it is missing or stale.
+    """
+    given = targets or []
+    paths = [t for t in given if os.path.exists(t)]
+    refs = [t for t in given if not os.path.exists(t)]
+    if refs and not upgrade:
+        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(refs)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    selected: frozenset[str] | None = (
+        frozenset(refs) if refs else (None if upgrade else frozenset())
+    )
+    results = api.lock_paths(paths or ["."], upgrade=selected, offline=offline, check_only=check)
+    reports = [f for r in results for f in r.files]
+    if not all(r.ok for r in results):
+        _print_reports(reports, output_format)
+        raise typer.Exit(EXIT_INVALID)
+    for result in results:
+        state = (
+            "would change"
+            if check and result.changed
+            else "updated"
+            if result.changed
+            else "up to date"
+        )
+        typer.echo(f"{render.display(result.path)}: {state} ({len(result.entries)} references)")
+    raise typer.Exit(EXIT_INVALID if check and any(r.changed for r in results) else EXIT_OK)
 
 
 @app.command()

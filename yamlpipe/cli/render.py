@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
-from yamlpipe.api import LoadResult
+from yamlpipe.api import FileReport
 from yamlpipe.errors import YamlpipeError
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -33,9 +34,9 @@ def render_problem_text(problem: YamlpipeError, text: str) -> str:
     return "\n".join(out)
 
 
-def render_text(results: Sequence[LoadResult], show_warnings: bool = True) -> str:
+def render_text(results: Sequence[FileReport], show_warnings: bool = True) -> str:
     blocks = [
-        render_problem_text(p, r.text)
+        render_problem_text(p, r.texts.get(p.location.file, ""))
         for r in results
         for p in r.problems
         if show_warnings or p.is_error
@@ -56,7 +57,7 @@ def problem_record(problem: YamlpipeError) -> dict[str, object]:
     }
 
 
-def render_json(results: Iterable[LoadResult]) -> str:
+def render_json(results: Iterable[FileReport]) -> str:
     return json.dumps([problem_record(p) for r in results for p in r.problems], indent=2)
 
 
@@ -65,7 +66,7 @@ def _escape_github(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def render_github(results: Iterable[LoadResult]) -> str:
+def render_github(results: Iterable[FileReport]) -> str:
     lines = []
     for result in results:
         for p in result.problems:
@@ -78,7 +79,7 @@ def render_github(results: Iterable[LoadResult]) -> str:
     return "\n".join(lines)
 
 
-def summary(results: Sequence[LoadResult]) -> str:
+def summary(results: Sequence[FileReport]) -> str:
     errors = sum(1 for r in results for p in r.problems if p.is_error)
     warnings = sum(1 for r in results for p in r.problems if not p.is_error)
     bad = sum(1 for r in results if not r.ok)
@@ -89,3 +90,11 @@ def summary(results: Sequence[LoadResult]) -> str:
         f"{files} checked: {errors} error{'s' if errors != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''} ({bad} invalid)"
     )
+
+
+def display(path: Path) -> str:
+    """A path relative to the working folder when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from yamlpipe.errors import Location, YamlpipeError, has_errors
 from yamlpipe.load.build import Builder
 from yamlpipe.load.checks import iter_component_problems, iter_pipeline_problems
 from yamlpipe.load.hazards import iter_hazards
 from yamlpipe.load.schema import iter_schema_errors, schema_text
-from yamlpipe.load.yamltext import Document, read_yaml
+from yamlpipe.load.yamltext import Document, dump_yaml, read_yaml
 from yamlpipe.spec.model import Spec
 
-__all__ = ["LoadResult", "load_file", "load_text", "schema_text"]
+__all__ = [
+    "DataResult",
+    "LoadResult",
+    "decode_text",
+    "dump_yaml",
+    "load_data_text",
+    "load_file",
+    "load_text",
+    "read_text_file",
+    "schema_text",
+]
 
 COMPONENT, PIPELINE = "component", "pipeline"
 
@@ -99,24 +110,60 @@ def _build_and_check(
     return spec, problems
 
 
-def load_file(path: str | Path, display: str | None = None) -> LoadResult:
-    """Read and load one file; unreadable files become located errors too."""
+def decode_text(raw: bytes, name: str) -> str:
+    """Bytes of a YAML file -> text, or a located error when they are not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlpipeError(
+            Location(name, 1, 1),
+            f"the file is not UTF-8 text (byte {exc.start})",
+            "save it as UTF-8",
+        ) from None
+
+
+def read_text_file(path: str | Path, display: str | None = None) -> str:
+    """Read a UTF-8 file, or raise a located error saying why it cannot be read."""
     name = display or str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        problem = YamlpipeError(Location(name), f"cannot read the file: {exc.strerror}")
-        return LoadResult(name, None, None, (problem,))
+        raise YamlpipeError(Location(name), f"cannot read the file: {exc.strerror}") from None
+    return decode_text(raw, name)
+
+
+def load_file(path: str | Path, display: str | None = None) -> LoadResult:
+    """Read and load one file; unreadable files become located errors too."""
+    name = display or str(path)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problem = YamlpipeError(
-            Location(name, 1, 1),
-            f"the file is not UTF-8 text (byte {exc.start})",
-            "save it as UTF-8",
-        )
+        text = read_text_file(path, name)
+    except YamlpipeError as problem:
         return LoadResult(name, None, None, (problem,))
     return load_text(text, name)
+
+
+@dataclass(frozen=True)
+class DataResult:
+    """A data file (project config, catalog, lock) checked against its schema."""
+
+    file: str
+    data: Any
+    problems: tuple[YamlpipeError, ...]
+    doc: Document | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.problems)
+
+
+def load_data_text(text: str, file: str, kind: str) -> DataResult:
+    """Parse YAML and validate it against the named schema ('config', 'catalog', 'lock')."""
+    try:
+        doc = read_yaml(text, file)
+    except YamlpipeError as problem:
+        return DataResult(file, None, (problem,))
+    problems = _sorted(list(iter_schema_errors(doc, kind)))
+    return DataResult(file, doc.data, problems, doc)
 
 
 def _sorted(problems: list[YamlpipeError]) -> tuple[YamlpipeError, ...]:

@@ -7,6 +7,7 @@ carry start marks, so no round-trip loader is needed for positions.
 from __future__ import annotations
 
 import gc
+import io
 import math
 import re
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
 from yamlpipe.errors import WARNING, Location, PathPart, YamlpipeError
 
@@ -34,6 +36,13 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 INT_TAG = "tag:yaml.org,2002:int"
 STR_TAG = "tag:yaml.org,2002:str"
 _YAML11_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+_YAML11_AMBIGUOUS = re.compile(
+    r"^(?:[yY]|[nN]|[yY]es|YES|[nN]o|NO|[oO]n|ON|[oO]ff|OFF"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$"
+)
+"""Strings a YAML 1.1 reader (KFP's PyYAML) would take as booleans, numbers or dates."""
 
 
 @dataclass(frozen=True)
@@ -283,3 +292,25 @@ def _read_with(text: str, file: str, yaml: YAML) -> Document:
     except RecursionError:
         raise YamlpipeError(Location(file, 1, 1), "the YAML nests too deeply") from None
     return doc
+
+
+def dump_yaml(data: Any) -> str:
+    """Data -> block-style YAML 1.2 text, keys in the given order; multi-line strings as `|`."""
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    stream = io.StringIO()
+    yaml.dump(_literal_blocks(data), stream)
+    return stream.getvalue()
+
+
+def _literal_blocks(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _literal_blocks(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_literal_blocks(v) for v in data]
+    if isinstance(data, str) and "\n" in data.rstrip("\n"):
+        return LiteralScalarString(data)
+    if isinstance(data, str) and _YAML11_AMBIGUOUS.match(data):
+        return SingleQuotedScalarString(data)
+    return data

@@ -1,0 +1,386 @@
+"""References -> source texts: local files, URLs (cached, pinned, locked) and catalog entries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.load import decode_text, read_text_file
+from yamlpipe.load.schema import did_you_mean
+from yamlpipe.resolve.cache import Cache, sha256_hex
+from yamlpipe.resolve.catalog import Catalog, CatalogEntry, parse_catalog, resolve_location
+from yamlpipe.resolve.config import ProjectConfig
+from yamlpipe.resolve.fetch import Fetcher, FetchError
+from yamlpipe.resolve.lock import LockEntry
+from yamlpipe.resolve.refs import PATH, URL, Reference
+
+__all__ = ["Request", "ResolveOptions", "Resolver", "Source"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file's text and digest; `name` is how messages show it, `location` its absolute form."""
+
+    name: str
+    location: str
+    text: str
+    sha256: str
+
+    @property
+    def is_remote(self) -> bool:
+        return "://" in self.location
+
+
+@dataclass(frozen=True)
+class ResolveOptions:
+    offline: bool = False
+    """Use only the cache; list what is missing instead of fetching it."""
+    frozen: bool = False
+    """Every remote reference must be in an up-to-date yamlpipe.lock."""
+    upgrade: frozenset[str] | None = frozenset()
+    """Lock keys whose pins are ignored and refreshed; None refreshes every one."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A reference and the location of the file it was written in."""
+
+    ref: Reference
+    base: str
+
+
+@dataclass
+class _Remote:
+    """A remote reference on its way to a Source."""
+
+    request: Request
+    key: str
+    url: str | None = None
+    pin: str | None = None
+    pin_origin: str = "the reference"
+    version: str | None = None
+    entry: CatalogEntry | None = None
+    result: Source | YamlpipeError | None = None
+
+
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the working folder when it is below it."""
+    try:
+        return os.path.relpath(path) if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Resolver:
+    """Resolves references for one run; remembers what it pinned for the lock file."""
+
+    config: ProjectConfig
+    cache: Cache
+    lock: dict[str, LockEntry] | None = None
+    options: ResolveOptions = field(default_factory=ResolveOptions)
+    fetcher: Fetcher | None = None
+    used: dict[str, LockEntry] = field(default_factory=dict)
+    catalogs: dict[str, Catalog | YamlpipeError] = field(default_factory=dict)
+
+    def _fetcher(self) -> Fetcher:
+        if self.fetcher is None:
+            self.fetcher = Fetcher(self.config.fetch)
+        return self.fetcher
+
+    def resolve_all(self, requests: Sequence[Request]) -> list[Source | YamlpipeError]:
+        """Resolve many references at once; remote files are fetched in parallel."""
+        started = [self._start(r) for r in requests]
+        remotes = [s for s in started if isinstance(s, _Remote)]
+        self._lookup_catalog_entries([r for r in remotes if r.url is None])
+        self._finish_remotes([r for r in remotes if r.result is None])
+        return [s.result if isinstance(s, _Remote) else s for s in started]  # type: ignore[misc]
+
+    # ---- starting: local paths now, remote ones planned --------------------------------
+
+    def _start(self, request: Request) -> Source | YamlpipeError | _Remote:
+        ref = request.ref
+        try:
+            if ref.kind == PATH and "://" not in request.base:
+                return self._read_local(request)
+            if ref.kind == PATH:
+                url = urljoin(request.base, ref.target)
+                return self._plan(request, url, url, None)
+            if ref.kind == URL:
+                return self._plan(request, ref.target, ref.target, ref.sha256)
+            return self._plan(request, ref.text, None, None)
+        except YamlpipeError as problem:
+            return problem
+
+    def _read_local(self, request: Request) -> Source:
+        ref = request.ref
+        path = (Path(request.base).parent / ref.target).resolve()
+        if not path.is_file():
+            raise YamlpipeError(
+                ref.loc,
+                f"no component file at {ref.target!r}",
+                f"looked for {display_path(path)} (paths are relative to the referring file)",
+                span=len(ref.text),
+            )
+        text = read_text_file(path, display_path(path))
+        return Source(display_path(path), str(path), text, sha256_hex(text.encode("utf-8")))
+
+    def _plan(self, request: Request, key: str, url: str | None, pin: str | None) -> _Remote:
+        remote = _Remote(request, key, url, pin)
+        locked = self._locked(remote)
+        if locked is not None:
+            if pin is not None and locked.sha256 != pin:
+                raise self._stale(
+                    remote, f"yamlpipe.lock pins {locked.sha256}, the reference {pin}"
+                )
+            remote.url, remote.pin, remote.version = locked.url, locked.sha256, locked.version
+            remote.pin_origin = "yamlpipe.lock" if pin is None else remote.pin_origin
+        elif self.options.frozen:
+            raise self._stale(remote, "it is not in yamlpipe.lock")
+        return remote
+
+    def _upgrading(self, key: str) -> bool:
+        upgrade = self.options.upgrade
+        return upgrade is None or key in upgrade
+
+    def _locked(self, remote: _Remote) -> LockEntry | None:
+        if self.options.frozen and self.lock is None:
+            raise YamlpipeError(
+                remote.request.ref.loc,
+                "--frozen needs a yamlpipe.lock, and there is none",
+                f"run `yamlpipe lock` in {display_path(self.config.root)} and commit the lock",
+            )
+        if self.lock is None or self._upgrading(remote.key):
+            return None
+        return self.lock.get(remote.key)
+
+    def _stale(self, remote: _Remote, why: str) -> YamlpipeError:
+        ref = remote.request.ref
+        return YamlpipeError(
+            ref.loc,
+            f"yamlpipe.lock is stale for {ref.text!r}: {why}",
+            "run `yamlpipe lock` to update it",
+            span=len(ref.text),
+        )
+
+    # ---- catalogs ------------------------------------------------------------------------
+
+    def _lookup_catalog_entries(self, remotes: list[_Remote]) -> None:
+        names = {n for r in remotes for n in self._catalog_names(r)}
+        self._load_catalogs(sorted(names))
+        for remote in remotes:
+            try:
+                entry = self._find_entry(remote)
+            except YamlpipeError as problem:
+                remote.result = problem
+                continue
+            remote.entry, remote.url, remote.pin = entry, entry.url, entry.sha256
+            remote.version, remote.pin_origin = entry.version, "the catalog"
+
+    def _catalog_names(self, remote: _Remote) -> list[str]:
+        ref = remote.request.ref
+        if ref.catalog is not None:
+            return [ref.catalog] if ref.catalog in self.config.catalogs else []
+        return list(self.config.catalogs)
+
+    def _load_catalogs(self, names: list[str]) -> None:
+        wanted = [n for n in names if n not in self.catalogs]
+        locations = {n: self._catalog_location(n) for n in wanted}
+        remote = [loc for loc in locations.values() if "://" in loc]
+        fetched = self._fetch_texts(remote)
+        for name, location in locations.items():
+            try:
+                text = fetched[location] if "://" in location else self._local_catalog(location)
+                if isinstance(text, YamlpipeError):
+                    raise text
+                self.catalogs[name] = parse_catalog(text, location, _shown(location))
+            except YamlpipeError as problem:
+                self.catalogs[name] = problem
+
+    def _catalog_location(self, name: str) -> str:
+        location = self.config.catalogs[name]
+        if "://" in location:
+            return location
+        base = self.config.file or self.config.root / "yamlpipe.yaml"
+        return resolve_location(str(base), location)
+
+    def _local_catalog(self, location: str) -> str:
+        return read_text_file(location, _shown(location))
+
+    def _fetch_texts(self, urls: list[str]) -> dict[str, str | YamlpipeError]:
+        """Catalog indexes: fetched each run (offline: the last copy seen)."""
+        texts: dict[str, str | YamlpipeError] = {}
+        if self.options.offline:
+            for url in urls:
+                digest = self.cache.digest_for_url(url)
+                content = self.cache.get(digest) if digest else None
+                texts[url] = (
+                    decode_text(content, url)
+                    if content is not None
+                    else YamlpipeError(Location(url), "catalog index not in the cache (--offline)")
+                )
+            return texts
+        for url, got in self._fetcher().fetch_many(urls).items():
+            if isinstance(got, FetchError):
+                texts[url] = YamlpipeError(
+                    Location(url), f"cannot fetch the catalog: {got.message}", got.hint
+                )
+                continue
+            self.cache.put(got.content, url=url)
+            texts[url] = decode_text(got.content, url)
+        return texts
+
+    def _find_entry(self, remote: _Remote) -> CatalogEntry:
+        ref = remote.request.ref
+        if not self.config.catalogs:
+            raise YamlpipeError(
+                ref.loc,
+                f"{ref.text!r} is a catalog entry, but no catalogs are configured",
+                "name catalogs under catalogs: in yamlpipe.yaml, or use a path or URL",
+                span=len(ref.text),
+            )
+        if ref.catalog is not None and ref.catalog not in self.config.catalogs:
+            known = list(self.config.catalogs)
+            suggestion = did_you_mean(ref.catalog, known)
+            raise YamlpipeError(
+                ref.loc,
+                f"no catalog named {ref.catalog!r}" + (f" ({suggestion})" if suggestion else ""),
+                "catalogs in yamlpipe.yaml: " + ", ".join(known),
+                span=len(ref.text),
+            )
+        return self._entry_in(remote, self._catalog_names(remote))
+
+    def _entry_in(self, remote: _Remote, names: list[str]) -> CatalogEntry:
+        ref = remote.request.ref
+        found: list[tuple[str, CatalogEntry]] = []
+        for name in names:
+            catalog = self.catalogs[name]
+            if isinstance(catalog, YamlpipeError):
+                raise YamlpipeError(
+                    ref.loc,
+                    f"catalog {name!r} cannot be read: {catalog.message}",
+                    catalog.hint,
+                    span=len(ref.text),
+                )
+            entry = catalog.find(ref.target, ref.version)
+            if entry is not None:
+                found.append((name, entry))
+        if len(found) > 1 and ref.catalog is None:
+            raise YamlpipeError(
+                ref.loc,
+                f"{ref.target!r} is in several catalogs: " + ", ".join(n for n, _ in found),
+                f"say which: {found[0][0]}/{ref.text}",
+                span=len(ref.text),
+            )
+        if found:
+            return found[0][1]
+        raise self._not_in_catalogs(ref, names)
+
+    def _not_in_catalogs(self, ref: Reference, names: list[str]) -> YamlpipeError:
+        catalogs = [c for n in names if isinstance(c := self.catalogs[n], Catalog)]
+        versions = [e.version for c in catalogs for e in c.versions(ref.target)]
+        if versions:
+            return YamlpipeError(
+                ref.loc,
+                f"{ref.target!r} has no version {ref.version!r}",
+                "versions: " + ", ".join(versions),
+                span=len(ref.text),
+            )
+        known = sorted({e.name for c in catalogs for e in c.entries})
+        suggestion = did_you_mean(ref.target, known)
+        return YamlpipeError(
+            ref.loc,
+            f"no catalog entry {ref.target!r}" + (f" ({suggestion})" if suggestion else ""),
+            "searched: " + ", ".join(names),
+            span=len(ref.text),
+        )
+
+    # ---- fetching and verifying ----------------------------------------------------------
+
+    def _finish_remotes(self, remotes: list[_Remote]) -> None:
+        to_fetch = []
+        for remote in remotes:
+            cached = self._from_cache(remote)
+            if cached is not None:
+                self._accept(remote, cached, remote.url or "")
+            elif remote.url is not None and "://" not in remote.url:
+                self._accept_local(remote)
+            elif self.options.offline:
+                remote.result = self._missing_offline(remote)
+            else:
+                to_fetch.append(remote)
+        fetched = self._fetcher().fetch_many(r.url for r in to_fetch if r.url) if to_fetch else {}
+        for remote in to_fetch:
+            got = fetched[remote.url or ""]
+            if isinstance(got, FetchError):
+                remote.result = self._fetch_problem(remote, got)
+            else:
+                self._accept(remote, got.content, got.final_url)
+
+    def _from_cache(self, remote: _Remote) -> bytes | None:
+        digest = remote.pin
+        if digest is None and self.options.offline and remote.url:
+            digest = self.cache.digest_for_url(remote.url)
+        return self.cache.get(digest) if digest else None
+
+    def _accept_local(self, remote: _Remote) -> None:
+        path = Path(remote.url or "")
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            remote.result = YamlpipeError(
+                remote.request.ref.loc, f"cannot read {display_path(path)}: {exc.strerror}"
+            )
+            return
+        self._accept(remote, content, str(path), record=False)
+
+    def _accept(self, remote: _Remote, content: bytes, final: str, record: bool = True) -> None:
+        ref = remote.request.ref
+        digest = sha256_hex(content)
+        if remote.pin is not None and digest != remote.pin:
+            remote.result = YamlpipeError(
+                ref.loc,
+                f"{final} has sha256 {digest}, but {remote.pin_origin} pins {remote.pin}",
+                f"if the change is expected, run `yamlpipe lock --upgrade {remote.key}`"
+                if remote.pin_origin == "yamlpipe.lock"
+                else "check where the file comes from; update the pin only if you trust the change",
+                span=len(ref.text),
+            )
+            return
+        if "://" in final:
+            self.cache.put(content, url=remote.url)
+        name = final if "://" in final else display_path(Path(final))
+        try:
+            text = decode_text(content, name)
+        except YamlpipeError as problem:
+            remote.result = problem
+            return
+        remote.result = Source(name, final, text, digest)
+        if record:
+            self.used[remote.key] = LockEntry(final, digest, remote.version)
+
+    def _missing_offline(self, remote: _Remote) -> YamlpipeError:
+        ref = remote.request.ref
+        return YamlpipeError(
+            ref.loc,
+            f"{ref.text!r} is not in the cache, and --offline forbids fetching it",
+            "run once online (e.g. `yamlpipe lock`) to fill the cache",
+            span=len(ref.text),
+        )
+
+    def _fetch_problem(self, remote: _Remote, error: FetchError) -> YamlpipeError:
+        ref = remote.request.ref
+        return YamlpipeError(
+            ref.loc,
+            f"cannot fetch {error.url}: {error.message}",
+            error.hint,
+            span=len(ref.text),
+        )
+
+
+def _shown(location: str) -> str:
+    return location if "://" in location else display_path(Path(location))

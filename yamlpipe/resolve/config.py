@@ -1,0 +1,95 @@
+"""The project configuration `yamlpipe.yaml`, found by walking up from a file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yamlpipe.errors import YamlpipeErrors
+from yamlpipe.load import load_data_text, read_text_file
+
+CONFIG_NAME = "yamlpipe.yaml"
+LOCK_NAME = "yamlpipe.lock"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Limits for the HTTP fetcher; see config.schema.json for what each means."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.2
+    max_bytes: int = 5_000_000
+    parallel: int = 16
+    allowed_hosts: frozenset[str] = frozenset()
+    token_env: Mapping[str, str] = field(default_factory=dict)
+    """Host -> name of the environment variable holding its bearer token."""
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """What `yamlpipe.yaml` says, with the folder it was found in (the project root)."""
+
+    root: Path
+    file: Path | None = None
+    catalogs: Mapping[str, str] = field(default_factory=dict)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / LOCK_NAME
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest yamlpipe.yaml in start's folder or any folder above it."""
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder.resolve(), *folder.resolve().parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    return None
+
+
+def load_config(start: Path, fallback_root: Path | None = None) -> ProjectConfig:
+    """The configuration that applies to start; defaults (rooted at fallback_root) if none."""
+    path = find_config(start)
+    if path is None:
+        return ProjectConfig(root=(fallback_root or Path.cwd()).resolve())
+    display = _display(path)
+    result = load_data_text(read_text_file(path, display), display, "config")
+    if not result.ok:
+        raise YamlpipeErrors(result.problems)
+    return _config_from_data(path, result.data or {})
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
+    fetch = data.get("fetch") or {}
+    defaults = FetchSettings()
+    settings = FetchSettings(
+        connect_timeout=float(fetch.get("connect_timeout", defaults.connect_timeout)),
+        read_timeout=float(fetch.get("read_timeout", defaults.read_timeout)),
+        retries=int(fetch.get("retries", defaults.retries)),
+        max_bytes=int(fetch.get("max_bytes", defaults.max_bytes)),
+        parallel=int(fetch.get("parallel", defaults.parallel)),
+        allowed_hosts=frozenset(h.lower() for h in data.get("allowed_hosts") or ()),
+        token_env=dict(data.get("auth") or {}),
+    )
+    return ProjectConfig(
+        root=path.parent.resolve(),
+        file=path,
+        catalogs=dict(data.get("catalogs") or {}),
+        fetch=settings,
+    )
+
+
+__all__ = ["FetchSettings", "ProjectConfig", "find_config", "load_config"]

@@ -1,0 +1,58 @@
+"""The lock file `yamlpipe.lock`: every remote reference pinned to a final URL and sha256."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from yamlpipe.errors import YamlpipeErrors
+from yamlpipe.load import dump_yaml, load_data_text, read_text_file
+from yamlpipe.resolve.cache import write_atomically
+
+LOCK_HEADER = (
+    "# yamlpipe.lock: remote components pinned by sha256. Written by `yamlpipe lock`;\n"
+    "# commit it. Refresh with `yamlpipe lock --upgrade [REF]`.\n"
+)
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    url: str
+    sha256: str
+    version: str | None = None
+
+
+def read_lock(path: Path) -> dict[str, LockEntry] | None:
+    """The entries of a lock file, or None when there is none."""
+    if not path.is_file():
+        return None
+    display = str(path)
+    result = load_data_text(read_text_file(path, display), display, "lock")
+    if not result.ok:
+        raise YamlpipeErrors(result.problems)
+    return {
+        ref: LockEntry(body["url"], body["sha256"], body.get("version"))
+        for ref, body in result.data["references"].items()
+    }
+
+
+def render_lock(entries: Mapping[str, LockEntry]) -> str:
+    """Sorted, no timestamps: the same references always give the same bytes."""
+    references = {}
+    for ref in sorted(entries):
+        entry = entries[ref]
+        body: dict[str, str] = {"url": entry.url, "sha256": entry.sha256}
+        if entry.version is not None:
+            body["version"] = entry.version
+        references[ref] = body
+    return LOCK_HEADER + dump_yaml({"version": 1, "references": references})
+
+
+def write_lock(path: Path, entries: Mapping[str, LockEntry]) -> bool:
+    """Write the lock atomically; return False when it already says exactly this."""
+    text = render_lock(entries)
+    if path.is_file() and path.read_text("utf-8") == text:
+        return False
+    write_atomically(path, text.encode("utf-8"))
+    return True
