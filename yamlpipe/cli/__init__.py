@@ -14,9 +14,22 @@ from typing import Annotated
 import typer
 
 from yamlpipe import __version__, api
+from yamlpipe.cli import catalog as catalog_commands
+from yamlpipe.cli import compile as compile_commands
+from yamlpipe.cli import generate as generate_commands
 from yamlpipe.cli import render
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+from yamlpipe.cli.common import (
+    EXIT_BUG,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Format,
+    FormatOption,
+    FrozenOption,
+    OfflineOption,
+    print_reports,
+    require_paths,
+)
 
 app = typer.Typer(
     name="yamlpipe",
@@ -26,12 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-
-class Format(enum.StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
 
 
 class SchemaKind(enum.StrEnum):
@@ -52,47 +59,6 @@ def _root(
     ] = False,
 ) -> None:
     """YAML-first pipelines for Kubeflow Pipelines and Argo Workflows."""
-
-
-OfflineOption = Annotated[
-    bool,
-    typer.Option(
-        "--offline", help="Use only the local cache; list what is missing instead of fetching."
-    ),
-]
-FrozenOption = Annotated[
-    bool,
-    typer.Option(
-        "--frozen", help="Fail unless yamlpipe.lock exists and pins every remote reference."
-    ),
-]
-FormatOption = Annotated[
-    Format,
-    typer.Option(
-        "--format", "-f", help="text (with source lines), json, or github (Actions annotations)."
-    ),
-]
-
-
-def _require_paths(paths: list[str]) -> None:
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(missing)}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-
-
-def _print_reports(reports: list[api.FileReport], output_format: Format) -> None:
-    if output_format is Format.json:
-        typer.echo(render.render_json(reports))
-    elif output_format is Format.github:
-        text = render.render_github(reports)
-        if text:
-            typer.echo(text)
-    else:
-        text = render.render_text(reports)
-        if text:
-            typer.echo(text + "\n")
-        typer.echo(render.summary(reports))
 
 
 @app.command()
@@ -122,10 +88,10 @@ def validate(
 
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.
     """
-    _require_paths(paths)
+    require_paths(paths)
     options = api.ResolveOptions(offline=offline, frozen=frozen)
     reports = api.validate_paths(paths, resolve=not no_resolve, options=options)
-    _print_reports(reports, output_format)
+    print_reports(reports, output_format)
     failed = any(not r.ok for r in reports) or (strict and any(r.problems for r in reports))
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 
@@ -170,7 +136,7 @@ def lock(
     results = api.lock_paths(paths or ["."], upgrade=selected, offline=offline, check_only=check)
     reports = [f for r in results for f in r.files]
     if not all(r.ok for r in results):
-        _print_reports(reports, output_format)
+        print_reports(reports, output_format)
         raise typer.Exit(EXIT_INVALID)
     for result in results:
         state = (
@@ -188,6 +154,11 @@ def lock(
 def schema(kind: Annotated[SchemaKind, typer.Argument(help="Which schema to print.")]) -> None:
     """Print the JSON Schema for component or pipeline files (for editors and other tools)."""
     typer.echo(api.schema_text(kind.value), nl=False)
+
+
+catalog_commands.register(app)
+compile_commands.register(app)
+generate_commands.register(app)
 
 
 def _log_bug(exc: BaseException) -> str:

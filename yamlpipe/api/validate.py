@@ -1,4 +1,4 @@
-"""The library's front door: what the CLI (and Python users) call."""
+"""Checking files: load alone, or resolve and link with everything they use; lock files."""
 
 from __future__ import annotations
 
@@ -9,23 +9,11 @@ from pathlib import Path
 
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.link import LinkResult, link_source, source_for_file
-from yamlpipe.load import LoadResult, load_file, load_text, read_text_file, schema_text
+from yamlpipe.load import LoadResult, load_file, read_text_file
 from yamlpipe.resolve import ResolveOptions, Resolver
 from yamlpipe.resolve.cache import Cache, default_cache_root
 from yamlpipe.resolve.config import ProjectConfig, load_config
 from yamlpipe.resolve.lock import LockEntry, read_lock, write_lock
-
-__all__ = [
-    "FileReport",
-    "LoadResult",
-    "ResolveOptions",
-    "discover_files",
-    "load_file",
-    "load_text",
-    "lock_paths",
-    "schema_text",
-    "validate_paths",
-]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})

@@ -1,0 +1,61 @@
+"""What every command shares: exit codes, output formats, option types, report printing."""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import Annotated
+
+import typer
+
+from yamlpipe import api
+from yamlpipe.cli import render
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+OfflineOption = Annotated[
+    bool,
+    typer.Option(
+        "--offline", help="Use only the local cache; list what is missing instead of fetching."
+    ),
+]
+FrozenOption = Annotated[
+    bool,
+    typer.Option(
+        "--frozen", help="Fail unless yamlpipe.lock exists and pins every remote reference."
+    ),
+]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", help="text (with source lines), json, or github (Actions annotations)."
+    ),
+]
+
+
+def require_paths(paths: list[str]) -> None:
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def print_reports(reports: list[api.FileReport], output_format: Format) -> None:
+    if output_format is Format.json:
+        typer.echo(render.render_json(reports))
+    elif output_format is Format.github:
+        text = render.render_github(reports)
+        if text:
+            typer.echo(text)
+    else:
+        text = render.render_text(reports)
+        if text:
+            typer.echo(text + "\n")
+        typer.echo(render.summary(reports))

@@ -1,0 +1,3 @@
+"""Python -> YAML: components from functions, pipelines from KFP-style DSL code."""
+
+from __future__ import annotations
