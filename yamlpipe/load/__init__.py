@@ -11,7 +11,7 @@ from yamlpipe.load.build import Builder
 from yamlpipe.load.checks import iter_component_problems, iter_pipeline_problems
 from yamlpipe.load.hazards import iter_hazards
 from yamlpipe.load.schema import iter_schema_errors, schema_text
-from yamlpipe.load.yamltext import Document, dump_yaml, read_yaml
+from yamlpipe.load.yamltext import Document, dump_yaml, gc_paused, read_yaml
 from yamlpipe.spec.model import Spec
 
 __all__ = [
@@ -73,6 +73,11 @@ def detect_kind(doc: Document) -> str:
 
 def load_text(text: str, file: str) -> LoadResult:
     """Load one component or pipeline from text; never raises for bad input."""
+    with gc_paused():
+        return _load_text(text, file)
+
+
+def _load_text(text: str, file: str) -> LoadResult:
     try:
         doc = read_yaml(text, file)
         kind = detect_kind(doc)

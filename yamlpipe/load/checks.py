@@ -313,7 +313,7 @@ class _PipelineChecker:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self.inputs = [i.name for i in pipeline.inputs]
-        self.tasks = list(pipeline.tasks)
+        self.tasks = pipeline.tasks
         self.volumes = list(pipeline.volumes)
 
     def iter_problems(self) -> Iterator[YamlpipeError]:
@@ -376,7 +376,7 @@ class _PipelineChecker:
             )
         return YamlpipeError(
             loc,
-            f"task {task.name!r} refers to unknown task {name!r}{_suggest(name, self.tasks)}",
+            f"task {task.name!r} refers to unknown task {name!r}{_suggest(name, list(self.tasks))}",
             "tasks in this file: " + ", ".join(self.tasks),
         )
 
@@ -414,7 +414,7 @@ class _PipelineChecker:
             return self.unknown_task(name, ref.loc, task, ref.text)
         if task is None and name not in self.tasks:
             return YamlpipeError(
-                ref.loc, f"{ref.text} names an unknown task{_suggest(name, self.tasks)}"
+                ref.loc, f"{ref.text} names an unknown task{_suggest(name, list(self.tasks))}"
             )
         producer = self.pipeline.tasks[name]
         known = known_outputs(producer)
