@@ -55,6 +55,14 @@ class LinkResult:
 
 
 @dataclass(frozen=True)
+class _Step:
+    """One reference on the way from the file being checked: the file it is in, and where."""
+
+    file: str
+    loc: Location
+
+
+@dataclass(frozen=True)
 class _Resolved:
     """What a task's reference turned into."""
 
@@ -119,7 +127,9 @@ class _Linker:
         pin = digest[len(_SHA256_DIGEST) :] if digest.startswith(_SHA256_DIGEST) else None
         if graph_ref.url:
             ref = parse_reference(graph_ref.url, graph_ref.loc)
-            return Reference(URL, ref.text, ref.target, pin or ref.sha256, loc=graph_ref.loc)
+            if ref.kind != URL or pin is None:
+                return ref
+            return Reference(URL, ref.text, ref.target, pin, loc=graph_ref.loc)
         if graph_ref.name:
             text = graph_ref.name + (f"@{graph_ref.tag}" if graph_ref.tag else "")
             return parse_reference(text, graph_ref.loc)
@@ -132,7 +142,7 @@ class _Linker:
     # ---- pipelines -----------------------------------------------------------------------
 
     def link_spec(
-        self, spec: Spec, source: Source, chain: tuple[Location, ...]
+        self, spec: Spec, source: Source, chain: tuple[_Step, ...]
     ) -> LinkedPipeline | Component | None:
         if isinstance(spec, Component) and isinstance(spec.implementation, ContainerSpec):
             return spec
@@ -157,7 +167,7 @@ class _Linker:
         self,
         pipeline: Pipeline,
         source: Source,
-        chain: tuple[Location, ...],
+        chain: tuple[_Step, ...],
         graph_refs: Mapping[str, ComponentRef],
         component: Component | None,
     ) -> LinkedPipeline | None:
@@ -193,7 +203,7 @@ class _Linker:
         task: Task,
         resolved: Source | _Resolved | None,
         base: Source,
-        chain: tuple[Location, ...],
+        chain: tuple[_Step, ...],
     ) -> LinkedTask:
         if resolved is None:
             return LinkedTask(task)
@@ -206,11 +216,11 @@ class _Linker:
             origin = Origin(resolved.name, resolved.sha256, task.component)
             spec, source = result.spec, resolved
         if isinstance(resolved, Source):
-            cycle = _reference_cycle(chain, task.component_loc, resolved, base)
+            cycle = _reference_cycle(chain, task, resolved, base)
             if cycle is not None:
                 self.problems.append(cycle)
                 return LinkedTask(task)
-        nested = self.link_spec(spec, source, (*chain, task.component_loc))
+        nested = self.link_spec(spec, source, (*chain, _Step(base.location, task.component_loc)))
         if isinstance(nested, Component):
             return LinkedTask(task, component=nested, origin=origin)
         if nested is None:
@@ -219,18 +229,24 @@ class _Linker:
 
 
 def _reference_cycle(
-    chain: tuple[Location, ...], here: Location, target: Source, base: Source
+    chain: tuple[_Step, ...], task: Task, target: Source, base: Source
 ) -> YamlpipeError | None:
-    files = [loc.file for loc in chain]
-    if target.name != base.name and target.name not in files:
+    """A reference back to a file that is already being linked, as the chain of file:line.
+
+    Files are compared by their absolute location, not by how messages name them: the file
+    named on the command line as ./a.yaml is the same file a reference calls a.yaml.
+    """
+    here = task.component_loc
+    links = [*chain, _Step(base.location, here)]
+    start = next((i for i, step in enumerate(links) if step.file == target.location), None)
+    if start is None:
         return None
-    links = [*chain, here]
-    start = next((i for i, loc in enumerate(links) if loc.file == target.name), len(links) - 1)
-    path = " -> ".join(f"{loc.file}:{loc.line}" for loc in links[start:])
+    path = " -> ".join(f"{step.loc.file}:{step.loc.line}" for step in links[start:])
     return YamlpipeError(
         here,
-        f"components refer to each other in a cycle: {path} -> {target.name}",
+        f"components refer to each other in a cycle: {path} -> {links[start].loc.file}",
         "a pipeline cannot contain itself, directly or through other files",
+        span=len(task.component or ""),
     )
 
 
