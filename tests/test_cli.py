@@ -106,7 +106,7 @@ def test_unreadable_and_binary_files_are_located_errors(tmp_path: Path) -> None:
 
 
 def test_schema_command_prints_the_shipped_schemas() -> None:
-    for kind in ("component", "pipeline"):
+    for kind in ("component", "pipeline", "catalog", "config", "lock"):
         result = run_cli("schema", kind)
         assert result.returncode == 0
         assert json.loads(result.stdout) == json.loads(

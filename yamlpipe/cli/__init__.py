@@ -44,6 +44,9 @@ app = typer.Typer(
 class SchemaKind(enum.StrEnum):
     component = "component"
     pipeline = "pipeline"
+    catalog = "catalog"
+    config = "config"
+    lock = "lock"
 
 
 def _version(value: bool) -> None:
@@ -152,7 +155,8 @@ def lock(
 
 @app.command()
 def schema(kind: Annotated[SchemaKind, typer.Argument(help="Which schema to print.")]) -> None:
-    """Print the JSON Schema for component or pipeline files (for editors and other tools)."""
+    """Print a JSON Schema shipped with this version, for editors and other tools:
+    component or pipeline files, catalog indexes, yamlpipe.yaml (config) or yamlpipe.lock."""
     typer.echo(api.schema_text(kind.value), nl=False)
 
 
