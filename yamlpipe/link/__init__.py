@@ -94,7 +94,8 @@ class _Linker:
         self, tasks: Sequence[Task], refs: Mapping[str, ComponentRef], base: Source
     ) -> dict[str, Source | _Resolved | None]:
         """Resolve every `component:` task of one file together (remote ones in parallel)."""
-        requests: list[tuple[str, Request]] = []
+        unique: dict[str, Request] = {}  # one resolution per distinct reference text
+        owners: dict[str, str] = {}
         resolved: dict[str, Source | _Resolved | None] = {}
         for task in tasks:
             if task.kind != "component":
@@ -110,14 +111,13 @@ class _Linker:
                 self.problems.append(problem)
                 resolved[task.name] = None
                 continue
-            requests.append((task.name, Request(ref, base.location)))
-        results = self.resolver.resolve_all([r for _, r in requests])
-        for (name, _), result in zip(requests, results, strict=True):
-            if isinstance(result, YamlpipeError):
-                self.problems.append(result)
-                resolved[name] = None
-            else:
-                resolved[name] = result
+            unique.setdefault(ref.text, Request(ref, base.location))
+            owners[task.name] = ref.text
+        results = dict(zip(unique, self.resolver.resolve_all(list(unique.values())), strict=True))
+        self.problems.extend(r for r in results.values() if isinstance(r, YamlpipeError))
+        for name, text in owners.items():
+            result = results[text]
+            resolved[name] = None if isinstance(result, YamlpipeError) else result
         return resolved
 
     def reference(self, task: Task, graph_ref: ComponentRef | None) -> Reference:

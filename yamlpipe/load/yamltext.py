@@ -89,7 +89,7 @@ class Document:
         return mark.raw if mark else None
 
 
-class _MemoResolver(VersionedResolver):  # type: ignore[misc]
+class _MemoResolver(VersionedResolver):
     """Scalar tag resolution remembered per (value, implicit): ruamel's resolver is pure
     Python and was half the load time of a 10,000-task pipeline, whose keys repeat."""
 
