@@ -501,7 +501,7 @@ class Builder:
 
     def resource(self, data: dict[str, Any], path: Path) -> ResourceSpec:
         return ResourceSpec(
-            action=data["action"],
+            action=data.get("action", "create"),
             manifest=data["manifest"],
             success_condition=data.get("success_condition"),
             failure_condition=data.get("failure_condition"),
