@@ -8,6 +8,7 @@ of failures before it succeeds. The server counts hits per path and can be switc
 from __future__ import annotations
 
 import collections
+import hashlib
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -182,6 +183,11 @@ implementation:
     command: [echo, {{inputValue: text}}]
 """
 FAST_CONFIG = "fetch: {connect_timeout: 1, read_timeout: 0.5, retries: 1}\n"
+
+
+def sha(text: str) -> str:
+    """The sha256 of a text's UTF-8 bytes, as pins and the lock write it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def component_text(n: int | str = 0) -> str:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.link import LinkResult, link_source, source_for_file
 from yamlpipe.load import LoadResult, load_file, read_text_file
-from yamlpipe.resolve import ResolveOptions, Resolver
+from yamlpipe.resolve import ResolveOptions, Resolver, display_path
 from yamlpipe.resolve.cache import Cache, default_cache_root
 from yamlpipe.resolve.config import ProjectConfig, load_config
-from yamlpipe.resolve.lock import LockEntry, read_lock, write_lock
+from yamlpipe.resolve.lock import LockEntry, is_lock_current, read_lock, write_lock
 
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})
@@ -44,7 +44,7 @@ def discover_files(paths: Iterable[str]) -> Iterator[str]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 if _is_candidate(name):
-                    yield os.path.join(root, name)
+                    yield os.path.normpath(os.path.join(root, name))
 
 
 def _is_candidate(name: str) -> bool:
@@ -63,7 +63,8 @@ class Workspace:
         config = load_config(file)
         resolver = self.resolvers.get(config.root)
         if resolver is None:
-            resolver = Resolver(config, self.cache, read_lock(config.lock_path), self.options)
+            lock = read_lock(config.lock_path, display_path(config.lock_path))
+            resolver = Resolver(config, self.cache, lock, self.options)
             self.resolvers[config.root] = resolver
         return resolver
 
@@ -136,24 +137,57 @@ def lock_paths(
     check_only: bool = False,
     cache_root: Path | None = None,
 ) -> list[LockReport]:
-    """Resolve every file and write each project's yamlpipe.lock (sorted, no timestamps)."""
+    """Resolve every file and write each project's yamlpipe.lock (sorted, no timestamps).
+
+    Nothing is written for a project with any invalid file; with check_only nothing is
+    written at all, and `changed` says whether the lock would change.
+    """
     options = ResolveOptions(offline=offline, upgrade=upgrade)
     workspace = Workspace(options, cache_root)
     try:
         reports = [workspace.check(f) for f in discover_files(paths)]
     finally:
         workspace.close()
+    resolvers = list(workspace.resolvers.values())
+    unknown = _unknown_upgrades(upgrade, resolvers)
     results = []
-    for resolver in workspace.resolvers.values():
+    for index, resolver in enumerate(resolvers):
         files = [r for r in reports if _belongs(r.file, resolver.config)]
-        failed = not all(f.ok for f in files)
-        changed = False
-        if not failed and not check_only:
-            changed = write_lock(resolver.config.lock_path, resolver.used)
-        elif not failed:
-            changed = (resolver.lock or {}) != resolver.used
-        results.append(LockReport(resolver.config.lock_path, changed, dict(resolver.used), files))
+        if index == 0 and unknown is not None:
+            files.append(unknown)
+        results.append(_lock_project(resolver, files, check_only))
     return results
+
+
+def _lock_project(resolver: Resolver, files: list[FileReport], check_only: bool) -> LockReport:
+    path, entries = resolver.config.lock_path, dict(resolver.used)
+    if not all(f.ok for f in files):
+        changed = False
+    elif check_only:
+        changed = not is_lock_current(path, entries)
+    else:
+        changed = write_lock(path, entries)
+    return LockReport(path, changed, entries, files)
+
+
+def _unknown_upgrades(
+    upgrade: frozenset[str] | None, resolvers: Sequence[Resolver]
+) -> FileReport | None:
+    """`lock --upgrade REF` for a REF that no file uses is a mistake, not a no-op."""
+    used = sorted({key for r in resolvers for key in r.used})
+    unknown = sorted((upgrade or frozenset()) - set(used))
+    if not unknown or not resolvers:
+        return None
+    where = Location(display_path(resolvers[0].config.lock_path))
+    problems = tuple(
+        YamlpipeError(
+            where,
+            f"nothing to upgrade: no file uses the reference {ref!r}",
+            "references: " + ", ".join(used) if used else "no file uses a remote reference",
+        )
+        for ref in unknown
+    )
+    return FileReport(where.file, problems)
 
 
 def _belongs(file: str, config: ProjectConfig) -> bool:

@@ -132,16 +132,25 @@ class Resolver:
     def _plan(self, request: Request, key: str, url: str | None, pin: str | None) -> _Remote:
         remote = _Remote(request, key, url, pin)
         locked = self._locked(remote)
-        if locked is not None:
-            if pin is not None and locked.sha256 != pin:
+        if locked is not None and pin is not None and locked.sha256 != pin:
+            if self.options.frozen:
                 raise self._stale(
                     remote, f"yamlpipe.lock pins {locked.sha256}, the reference {pin}"
                 )
+            locked = None  # the reference's own pin is newer; `yamlpipe lock` records it
+        if locked is not None:
             remote.url, remote.pin, remote.version = locked.url, locked.sha256, locked.version
             remote.pin_origin = "yamlpipe.lock" if pin is None else remote.pin_origin
         elif self.options.frozen:
             raise self._stale(remote, "it is not in yamlpipe.lock")
+        elif pin is None and key in self.used:
+            self._pin_to_earlier(remote, self.used[key])
         return remote
+
+    def _pin_to_earlier(self, remote: _Remote, earlier: LockEntry) -> None:
+        """A reference seen before in this run gets the same bytes (from the cache)."""
+        remote.url, remote.pin, remote.version = earlier.url, earlier.sha256, earlier.version
+        remote.pin_origin = f"an earlier fetch of {remote.key} in this run"
 
     def _upgrading(self, key: str) -> bool:
         upgrade = self.options.upgrade
@@ -149,10 +158,13 @@ class Resolver:
 
     def _locked(self, remote: _Remote) -> LockEntry | None:
         if self.options.frozen and self.lock is None:
+            ref = remote.request.ref
+            root = display_path(self.config.root)
             raise YamlpipeError(
-                remote.request.ref.loc,
+                ref.loc,
                 "--frozen needs a yamlpipe.lock, and there is none",
-                f"run `yamlpipe lock` in {display_path(self.config.root)} and commit the lock",
+                "run `yamlpipe lock`" + (f" in {root}" if root != "." else "") + " and commit it",
+                span=len(ref.text),
             )
         if self.lock is None or self._upgrading(remote.key):
             return None
@@ -306,7 +318,7 @@ class Resolver:
         for remote in remotes:
             cached = self._from_cache(remote)
             if cached is not None:
-                self._accept(remote, cached, remote.url or "")
+                self._accept(remote, *cached)
             elif remote.url is not None and "://" not in remote.url:
                 self._accept_local(remote)
             elif self.options.offline:
@@ -318,14 +330,24 @@ class Resolver:
             got = fetched[remote.url or ""]
             if isinstance(got, FetchError):
                 remote.result = self._fetch_problem(remote, got)
-            else:
-                self._accept(remote, got.content, got.final_url)
+                continue
+            self._accept(remote, got.content, got.final_url)
+            if isinstance(remote.result, Source):  # verified: only now may the cache have it
+                self.cache.put(got.content, url=remote.url, final_url=got.final_url)
 
-    def _from_cache(self, remote: _Remote) -> bytes | None:
+    def _from_cache(self, remote: _Remote) -> tuple[bytes, str] | None:
+        """A pinned (or, offline, last seen) file from the cache, with its final URL."""
+        if remote.url is None or "://" not in remote.url:
+            return None
+        seen = self.cache.entry_for_url(remote.url)
         digest = remote.pin
-        if digest is None and self.options.offline and remote.url:
-            digest = self.cache.digest_for_url(remote.url)
-        return self.cache.get(digest) if digest else None
+        if digest is None and self.options.offline and seen is not None:
+            digest = seen[0]
+        content = self.cache.get(digest) if digest else None
+        if content is None:
+            return None
+        final = seen[1] if seen is not None and seen[0] == digest else remote.url
+        return content, final
 
     def _accept_local(self, remote: _Remote) -> None:
         path = Path(remote.url or "")
@@ -339,20 +361,10 @@ class Resolver:
         self._accept(remote, content, str(path), record=False)
 
     def _accept(self, remote: _Remote, content: bytes, final: str, record: bool = True) -> None:
-        ref = remote.request.ref
         digest = sha256_hex(content)
         if remote.pin is not None and digest != remote.pin:
-            remote.result = YamlpipeError(
-                ref.loc,
-                f"{final} has sha256 {digest}, but {remote.pin_origin} pins {remote.pin}",
-                f"if the change is expected, run `yamlpipe lock --upgrade {remote.key}`"
-                if remote.pin_origin == "yamlpipe.lock"
-                else "check where the file comes from; update the pin only if you trust the change",
-                span=len(ref.text),
-            )
+            remote.result = self._mismatch(remote, final, digest)
             return
-        if "://" in final:
-            self.cache.put(content, url=remote.url)
         name = final if "://" in final else display_path(Path(final))
         try:
             text = decode_text(content, name)
@@ -362,6 +374,17 @@ class Resolver:
         remote.result = Source(name, final, text, digest)
         if record:
             self.used[remote.key] = LockEntry(final, digest, remote.version)
+
+    def _mismatch(self, remote: _Remote, final: str, digest: str) -> YamlpipeError:
+        ref = remote.request.ref
+        return YamlpipeError(
+            ref.loc,
+            f"{final} has sha256 {digest}, but {remote.pin_origin} pins {remote.pin}",
+            f"if the change is expected, run `yamlpipe lock --upgrade {remote.key}`"
+            if remote.pin_origin == "yamlpipe.lock"
+            else "check where the file comes from; update the pin only if you trust the change",
+            span=len(ref.text),
+        )
 
     def _missing_offline(self, remote: _Remote) -> YamlpipeError:
         ref = remote.request.ref

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def sha256_hex(content: bytes) -> str:
+    """The sha256 of content, as 64 hex digits."""
     return hashlib.sha256(content).hexdigest()
 
 
@@ -25,23 +26,46 @@ def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "yamlpipe"
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside path, then rename it over path in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
+    """Write to a temporary file beside path, then rename it over path in one step.
+
+    Readers (and a second process writing the same file) see the old bytes or the new ones,
+    never a part; a failure leaves no temporary file behind. A new file gets the mode the
+    umask gives (not mkstemp's private 0600); a replaced one keeps its mode. `durable` also
+    waits for the disk (fsync) before the rename, so that a power cut cannot leave it empty.
+    """
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        _keep_mode(path, tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
+def _keep_mode(path: Path, tmp: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    os.chmod(tmp, mode)
+
+
 class Cache:
-    """Files by sha256 (verified on every read), and the last digest seen for each URL."""
+    """Files by sha256 (verified on every read), and the last digest seen for each URL.
+
+    Writes are atomic but not fsynced: every read checks the digest (and a URL entry its
+    final newline), so what a crash could tear is a cache miss, never a wrong answer; and
+    200 fsyncs were most of a cold resolve's time.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -65,20 +89,35 @@ class Cache:
             return None
         return content
 
-    def put(self, content: bytes, url: str | None = None) -> str:
+    def put(self, content: bytes, url: str | None = None, final_url: str | None = None) -> str:
         """Store content (and, given a URL, remember it as that URL's latest); return its digest."""
         digest = sha256_hex(content)
         path = self._blob(digest)
         if not path.exists():
-            write_atomically(path, content)
+            write_atomically(path, content, durable=False)
         if url is not None:
-            write_atomically(self._url_entry(url), f"{digest} {url}\n".encode())
+            line = f"{digest} {final_url or url}\n".encode()
+            entry = self._url_entry(url)
+            if _read_or_none(entry) != line:
+                write_atomically(entry, line, durable=False)
         return digest
+
+    def entry_for_url(self, url: str) -> tuple[str, str] | None:
+        """(digest, final URL) of what url last gave, if it was fetched before."""
+        raw = _read_or_none(self._url_entry(url)) or b""
+        if not raw.endswith(b"\n"):
+            return None
+        digest, _, final = raw.decode("utf-8", "replace").strip().partition(" ")
+        return (digest, final or url) if len(digest) == 64 else None
 
     def digest_for_url(self, url: str) -> str | None:
         """The digest last fetched from url, if any (used when offline)."""
-        try:
-            digest = self._url_entry(url).read_text("utf-8").split(" ", 1)[0]
-        except OSError:
-            return None
-        return digest if len(digest) == 64 else None
+        entry = self.entry_for_url(url)
+        return entry[0] if entry else None
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

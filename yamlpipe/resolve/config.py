@@ -82,7 +82,7 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         max_bytes=int(fetch.get("max_bytes", defaults.max_bytes)),
         parallel=int(fetch.get("parallel", defaults.parallel)),
         allowed_hosts=frozenset(h.lower() for h in data.get("allowed_hosts") or ()),
-        token_env=dict(data.get("auth") or {}),
+        token_env={host.lower(): name for host, name in (data.get("auth") or {}).items()},
     )
     return ProjectConfig(
         root=path.parent.resolve(),

@@ -8,16 +8,20 @@ import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 from yamlpipe.resolve.config import FetchSettings
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
+MAX_REDIRECTS = 5
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 
 class FetchError(Exception):
@@ -32,12 +36,15 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Fetched:
+    """A fetched file: the URL asked for, the URL it finally came from, its bytes."""
+
     url: str
     final_url: str
     content: bytes
 
 
 def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: this machine, which no one else can serve."""
     if host == "localhost":
         return True
     try:
@@ -48,8 +55,12 @@ def is_loopback(host: str) -> bool:
 
 def check_url_allowed(url: str, settings: FetchSettings) -> None:
     """https everywhere; plain http only for loopback and hosts allowed in yamlpipe.yaml."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018  (raises for a port out of range)
+    except ValueError as exc:
+        raise FetchError(url, f"not a valid URL: {str(exc).lower()}") from None
     if parts.scheme == "https" and host:
         return
     if parts.scheme == "http" and host:
@@ -77,9 +88,10 @@ class Fetcher:
             read=settings.retries,
             status=settings.retries,
             backoff_factor=settings.backoff,
-            status_forcelist=(500, 502, 503, 504),
+            status_forcelist=RETRY_STATUSES,
             allowed_methods=frozenset({"GET"}),
             raise_on_status=False,
+            respect_retry_after_header=False,  # a server's "come back in an hour" must not hang us
         )
         adapter = HTTPAdapter(
             max_retries=retry, pool_connections=4, pool_maxsize=max(4, settings.parallel)
@@ -91,39 +103,79 @@ class Fetcher:
         self.session.close()
 
     def headers_for(self, url: str) -> dict[str, str]:
+        """The bearer token for url's host, read from the variable yamlpipe.yaml names."""
         host = (urlsplit(url).hostname or "").lower()
         variable = self.settings.token_env.get(host)
         token = self.environ.get(variable) if variable else None
         return {"Authorization": f"Bearer {token}"} if token else {}
 
     def fetch(self, url: str) -> Fetched:
-        """GET one URL, or raise FetchError saying what went wrong."""
-        check_url_allowed(url, self.settings)
+        """GET one URL, following redirects only to allowed URLs, or raise FetchError."""
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            _check_hop(url, current, self.settings)
+            with self._get(url, current) as response:
+                location = response.headers.get("Location") if response.is_redirect else None
+                if location is None:
+                    return Fetched(url, current, self._body(url, response))
+            current = urljoin(current, location)
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects", "fetch the final URL instead")
+
+    def _get(self, url: str, current: str) -> requests.Response:
+        """One request (retried by the adapter); redirects are followed by `fetch`."""
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        host = (urlsplit(current).hostname or "").lower()
         try:
-            with self.session.get(
-                url, headers=self.headers_for(url), timeout=timeout, stream=True
-            ) as response:
-                check_url_allowed(response.url, self.settings)
-                if response.status_code >= 400:
-                    raise FetchError(
-                        url, f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-                    )
-                return Fetched(url, response.url, self._read_capped(url, response))
-        except requests.exceptions.Timeout:
-            raise FetchError(
+            return self.session.get(
+                current,
+                headers=self.headers_for(current),
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+                # no proxy can reach this machine's loopback: HTTP(S)_PROXY must not apply
+                proxies={"no_proxy": host} if is_loopback(host) else None,
+            )
+        except requests.exceptions.RequestException as exc:
+            raise self._failure(url, exc) from None
+
+    def _body(self, url: str, response: requests.Response) -> bytes:
+        status = response.status_code
+        if status >= 400:
+            tried = (
+                f" (tried {self.settings.retries + 1} times)" if status in RETRY_STATUSES else ""
+            )
+            raise FetchError(url, f"HTTP {status} {response.reason or ''}".rstrip() + tried)
+        try:
+            return self._read_capped(url, response)
+        except requests.exceptions.RequestException as exc:
+            raise self._failure(url, exc) from None
+
+    def _failure(self, url: str, exc: requests.exceptions.RequestException) -> FetchError:
+        """requests wraps timeouts that outlive the retries in ConnectionError: unwrap them."""
+        timeout = _timeout_in(exc)
+        if isinstance(timeout, ConnectTimeoutError):
+            return FetchError(
+                url,
+                f"timed out connecting (no connection within {self.settings.connect_timeout:g} s)",
+                "is the host right, and is it up? (fetch: connect_timeout in yamlpipe.yaml)",
+            )
+        if timeout is not None:
+            return FetchError(
                 url,
                 f"timed out (no answer within {self.settings.read_timeout:g} s)",
                 "raise fetch: read_timeout in yamlpipe.yaml if the server is just slow",
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError(url, f"cannot fetch: {_reason(exc)}") from None
+            )
+        return FetchError(url, _reason(exc))
 
     def _read_capped(self, url: str, response: requests.Response) -> bytes:
         cap = self.settings.max_bytes
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
-            raise FetchError(url, f"the file is {int(declared)} bytes, over the {cap}-byte limit")
+            raise FetchError(
+                url,
+                f"the file is {int(declared)} bytes, over the {cap}-byte limit",
+                "raise fetch: max_bytes in yamlpipe.yaml if it is really a component",
+            )
         body = bytearray()
         for chunk in response.iter_content(CHUNK):
             body.extend(chunk)
@@ -152,9 +204,44 @@ class Fetcher:
             return exc
 
 
+def _check_hop(url: str, current: str, settings: FetchSettings) -> None:
+    """Refuse a URL (or a redirect's target) before connecting to it."""
+    try:
+        check_url_allowed(current, settings)
+    except FetchError as exc:
+        if current == url:
+            raise
+        raise FetchError(url, f"redirected to {current}: {exc.message}", exc.hint) from None
+
+
+def _timeout_in(exc: BaseException) -> BaseException | None:
+    """The urllib3 timeout behind a requests exception, if any (however deeply wrapped)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, NewConnectionError):  # a ConnectTimeoutError subclass, but refused
+            return None
+        if isinstance(seen, Urllib3Timeout | requests.exceptions.Timeout):
+            return seen
+        inner = seen.args[0] if seen.args else None
+        seen = getattr(inner, "reason", inner) if isinstance(inner, BaseException) else None
+    return None
+
+
+_REASONS: tuple[tuple[type[requests.exceptions.RequestException], str], ...] = (
+    # most specific first: SSLError and ProxyError are ConnectionErrors too
+    (requests.exceptions.SSLError, "the TLS handshake failed (a certificate problem?)"),
+    (requests.exceptions.ProxyError, "the proxy refused or failed the connection"),
+    (requests.exceptions.ConnectionError, "connection failed (is the host right, and is it up?)"),
+    (requests.exceptions.ChunkedEncodingError, "the connection broke while reading the file"),
+    (requests.exceptions.ContentDecodingError, "the server sent a body that does not decompress"),
+)
+
+
 def _reason(exc: requests.exceptions.RequestException) -> str:
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return "connection failed (is the host right, and is it up?)"
-    if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return "too many redirects"
-    return type(exc).__name__
+    """What went wrong, in words; the exception's own text when nothing better is known."""
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return f"{type(exc).__name__}: {exc}"

@@ -18,16 +18,18 @@ LOCK_HEADER = (
 
 @dataclass(frozen=True)
 class LockEntry:
+    """What one reference resolved to: the final URL, its sha256, a catalog entry's version."""
+
     url: str
     sha256: str
     version: str | None = None
 
 
-def read_lock(path: Path) -> dict[str, LockEntry] | None:
-    """The entries of a lock file, or None when there is none."""
+def read_lock(path: Path, display: str | None = None) -> dict[str, LockEntry] | None:
+    """The entries of a lock file, or None when there is none; problems name it as display."""
     if not path.is_file():
         return None
-    display = str(path)
+    display = display or str(path)
     result = load_data_text(read_text_file(path, display), display, "lock")
     if not result.ok:
         raise YamlpipeErrors(result.problems)
@@ -49,10 +51,17 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
     return LOCK_HEADER + dump_yaml({"version": 1, "references": references})
 
 
+def is_lock_current(path: Path, entries: Mapping[str, LockEntry]) -> bool:
+    """True when the lock file exists and says exactly this, byte for byte."""
+    try:
+        return path.read_text("utf-8") == render_lock(entries)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_lock(path: Path, entries: Mapping[str, LockEntry]) -> bool:
     """Write the lock atomically; return False when it already says exactly this."""
-    text = render_lock(entries)
-    if path.is_file() and path.read_text("utf-8") == text:
+    if is_lock_current(path, entries):
         return False
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, render_lock(entries).encode("utf-8"))
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from yamlpipe.errors import NOWHERE, Location, YamlpipeError
 
@@ -44,7 +45,9 @@ def parse_reference(text: str, loc: Location = NOWHERE) -> Reference:
         return Reference(PATH, text, text, loc=loc)
     match = _CATALOG_ENTRY.match(text)
     if match is None:
-        raise YamlpipeError(loc, f"{text!r} is not a component reference", REFERENCE_HINT)
+        raise YamlpipeError(
+            loc, f"{text!r} is not a component reference", REFERENCE_HINT, span=len(text)
+        )
     version = match.group("version")
     return Reference(
         CATALOG,
@@ -61,7 +64,18 @@ def _parse_url(text: str, loc: Location) -> Reference:
     scheme = url.split("://", 1)[0].lower()
     if scheme not in ("https", "http"):
         raise YamlpipeError(
-            loc, f"unsupported URL scheme {scheme!r} in {text!r}", "use an https:// URL"
+            loc,
+            f"unsupported URL scheme {scheme!r} in {text!r}",
+            "use an https:// URL",
+            span=len(text),
+        )
+    why = _url_problem(url)
+    if why is not None:
+        raise YamlpipeError(
+            loc,
+            f"{text!r} is not a valid URL: {why}",
+            "write it as https://HOST[:PORT]/PATH",
+            span=len(text),
         )
     sha256 = None
     if fragment:
@@ -71,6 +85,21 @@ def _parse_url(text: str, loc: Location) -> Reference:
                 loc,
                 f"unexpected URL fragment {'#' + fragment!r} in {text!r}",
                 "pin a URL with #sha256=<64 hex digits>",
+                span=len(text),
             )
         sha256 = value.lower()
     return Reference(URL, text, url, sha256=sha256, loc=loc)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why an http(s) URL cannot be fetched as written, or None."""
+    if any(c.isspace() for c in url):
+        return "it contains a space"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return str(exc).lower()
+    if not parts.hostname:
+        return "it names no host"
+    return "port 0 cannot be fetched" if port == 0 else None
