@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from yamlpipe.errors import Location, YamlpipeError
@@ -14,9 +15,12 @@ from yamlpipe.load.schema import did_you_mean
 from yamlpipe.resolve.cache import Cache, sha256_hex
 from yamlpipe.resolve.catalog import Catalog, CatalogEntry, parse_catalog, resolve_location
 from yamlpipe.resolve.config import ProjectConfig
-from yamlpipe.resolve.fetch import Fetcher, FetchError
 from yamlpipe.resolve.lock import LockEntry
 from yamlpipe.resolve.refs import PATH, URL, Reference
+from yamlpipe.resolve.remote import FetchError
+
+if TYPE_CHECKING:
+    from yamlpipe.resolve.fetch import Fetcher
 
 __all__ = ["Request", "ResolveOptions", "Resolver", "Source"]
 
@@ -89,6 +93,9 @@ class Resolver:
 
     def _fetcher(self) -> Fetcher:
         if self.fetcher is None:
+            # Imported on first use: runs that touch no URL never load requests.
+            from yamlpipe.resolve.fetch import Fetcher
+
             self.fetcher = Fetcher(self.config.fetch)
         return self.fetcher
 

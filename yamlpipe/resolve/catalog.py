@@ -24,7 +24,7 @@ from yamlpipe.load.schema import did_you_mean
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve.cache import sha256_hex
 from yamlpipe.resolve.config import FetchSettings
-from yamlpipe.resolve.fetch import Fetcher, FetchError
+from yamlpipe.resolve.remote import FetchError
 from yamlpipe.spec.model import InputSpec, OutputSpec
 
 _SEMVER = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.+-]+)?$")
@@ -192,6 +192,8 @@ def read_catalog(
 
 def fetch_catalog_text(url: str, settings: FetchSettings) -> str:
     """The text of a catalog index served at url (same rules as component fetches)."""
+    from yamlpipe.resolve.fetch import Fetcher  # on first use: see Resolver._fetcher
+
     fetcher = Fetcher(settings)
     try:
         return decode_text(fetcher.fetch(url).content, url)
