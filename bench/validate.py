@@ -736,22 +736,28 @@ def run_once(cmd: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProc
     return time.perf_counter() - start, proc
 
 
+def run_checked(cmd: list[str], cwd: Path) -> float:
+    """Wall time of one run; a failing run aborts (a fast failure is no measurement)."""
+    elapsed, proc = run_once(cmd, cwd)
+    if proc.returncode != 0:
+        sys.exit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(cmd[:4])} ...\n"
+            + proc.stdout.decode()[-3000:]
+            + proc.stderr.decode()[-3000:]
+        )
+    return elapsed
+
+
 def measure(groups: list[list[list[str]] | None], runs: int, cwd: Path) -> list[list[float] | None]:
     """Wall times of `runs` runs of each group of commands (a run of a group is the sum over
     its commands). The groups take turns within each run, so all see the same machine load."""
     live = [g for g in groups if g]
     for cmd in (c for g in live for c in g):  # warm-up: page cache, .pyc files
-        _, proc = run_once(cmd, cwd)
-        if proc.returncode != 0:
-            sys.exit(
-                f"benchmark command failed ({proc.returncode}): {' '.join(cmd[:4])} ...\n"
-                + proc.stdout.decode()[-3000:]
-                + proc.stderr.decode()[-3000:]
-            )
+        run_checked(cmd, cwd)
     times: list[list[float]] = [[] for _ in live]
     for _ in range(runs):
         for i, group in enumerate(live):
-            times[i].append(sum(run_once(cmd, cwd)[0] for cmd in group))
+            times[i].append(sum(run_checked(cmd, cwd) for cmd in group))
     it = iter(times)
     return [next(it) if g else None for g in groups]
 
@@ -767,6 +773,8 @@ def import_times(
         proc = subprocess.run(
             [python, "-X", "importtime", *args], cwd=cwd, env=ENV, capture_output=True, text=True
         )
+        if proc.returncode != 0:
+            sys.exit(f"python -X importtime {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
         for line in proc.stderr.splitlines():
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", line)
             if m:
@@ -789,14 +797,16 @@ out, args = sys.argv[1], sys.argv[2:]
 sys.argv = ["yamlpipe", *args]
 prof = cProfile.Profile()
 prof.enable()
+code = 0
 try:
     import yamlpipe.cli
     yamlpipe.cli.main()
-except SystemExit:
-    pass
+except SystemExit as exc:
+    code = exc.code
 finally:
     prof.disable()
     prof.dump_stats(out)
+sys.exit(code)
 """
 
 PHASES = [  # (label, [(file suffix, function)]): cumulative time, summed over the pairs
@@ -825,13 +835,16 @@ def profile(python: str, args: list[str], cwd: Path, out: Path, keep: bool, top:
 
     out.mkdir(parents=True, exist_ok=True)
     prof_file = out / "validate550.prof"
-    subprocess.run(
+    proc = subprocess.run(
         [python, "-c", PROFILE_CODE, str(prof_file), *args],
         cwd=cwd,
         env=ENV,
-        check=False,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    if proc.returncode != 0 or not prof_file.exists():
+        sys.exit(f"the profiled run failed:\n{proc.stderr[-3000:]}")
     stats = pstats.Stats(str(prof_file))
     raw = stats.stats  # type: ignore[attr-defined]
     total = max(v[3] for v in raw.values())
