@@ -2,4 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
+from typing import Any
+
 __version__ = "0.1.0"
+
+
+class _Package(types.ModuleType):
+    """`yamlpipe.compile(...)` is the compile API even though `yamlpipe.compile` is also the
+    compiler's package: importing that package sets the attribute, and this property keeps
+    answering with the API function (loaded on first use, so `import yamlpipe` stays light)."""
+
+    @property
+    def compile(self) -> Any:
+        return importlib.import_module("yamlpipe.api.compile").compile
+
+    @compile.setter
+    def compile(self, _module: Any) -> None:
+        """The import system records the subpackage here; sys.modules still has it."""
+
+
+sys.modules[__name__].__class__ = _Package

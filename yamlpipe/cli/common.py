@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import importlib
 import os
 from typing import Annotated
 
@@ -12,6 +13,17 @@ from yamlpipe import api
 from yamlpipe.cli import render
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+class LazyModule:
+    """A module imported on first attribute access: every command shares one start-up, and
+    `yamlpipe validate` should not pay for the Python generator or the compiler."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(importlib.import_module(self._name), attribute)
 
 
 class Format(enum.StrEnum):

@@ -2,8 +2,193 @@
 
 from __future__ import annotations
 
+import enum
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated, NoReturn
+
 import typer
+
+from yamlpipe import api
+from yamlpipe.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Format,
+    FormatOption,
+    FrozenOption,
+    OfflineOption,
+    print_reports,
+    require_paths,
+)
+
+PipelineArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PIPELINE", help="A pipeline file (or a graph component).", show_default=False
+    ),
+]
+
+
+class GraphFormat(enum.StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
+    app.command(name="compile")(compile_command)
+    app.command(name="graph")(graph_command)
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:.1f} KiB"
+
+
+def _fail_usage(message: str) -> NoReturn:
+    typer.echo(f"yamlpipe: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _print_problems(report: api.CompileReport, output_format: Format, always: bool) -> None:
+    """Problems as `validate` prints them; with `always`, the summary line even when clean."""
+    if report.problems or always:
+        file_report = api.FileReport(report.file, report.problems, report.texts)
+        print_reports([file_report], output_format)
+
+
+def compile_command(
+    pipeline: PipelineArgument,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Package to write: .yaml/.yml, .zip or .tar.gz/.tgz (the format follows the "
+            "extension). Without it the Workflow YAML goes to standard output.",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 with a short summary when OUTPUT is missing or is not "
+            "what compiling gives now (for CI).",
+        ),
+    ] = False,
+    allow_large: Annotated[
+        bool,
+        typer.Option(
+            "--allow-large", help="Write a Workflow over 1 MiB (Kubernetes will likely refuse it)."
+        ),
+    ] = False,
+    output_format: FormatOption = Format.text,
+    offline: OfflineOption = False,
+    frozen: FrozenOption = False,
+) -> None:
+    """Compile a pipeline into an Argo Workflow package that Kubeflow Pipelines (v1) accepts.
+
+    The package is byte-identical for identical input and written atomically: on any error
+    no file is written. Exit codes: 0 written (or current with --check), 1 invalid pipeline
+    or stale package, 2 usage error.
+    """
+    require_paths([pipeline])
+    fmt = "yaml" if output is None else api.package_format(output)
+    if fmt is None:
+        _fail_usage(f"{output}: the output must end in .yaml, .yml, .zip, .tar.gz or .tgz")
+    if check and output is None:
+        _fail_usage("--check needs --output: the package to compare with")
+    options = api.ResolveOptions(offline=offline, frozen=frozen)
+    report = api.compile_file(pipeline, fmt or "yaml", allow_large=allow_large, options=options)
+    package = report.package
+    if package is None:
+        _print_problems(report, output_format, always=True)
+        raise typer.Exit(EXIT_INVALID)
+    _print_problems(report, output_format, always=False)
+    if output is None:
+        typer.echo(package.text, nl=False)
+        raise typer.Exit(EXIT_OK)
+    if check:
+        _report_check(api.check_package(package, output), pipeline)
+    api.write_package(package, output)
+    typer.echo(
+        f"{output}: {_kib(len(package.data))} (Workflow {_kib(package.workflow_size)}, "
+        f"{package.template_count} templates)"
+    )
+    raise typer.Exit(EXIT_OK)
+
+
+def _report_check(result: api.CheckResult, pipeline: str) -> None:
+    if result.current:
+        typer.echo(f"{result.output}: up to date")
+        raise typer.Exit(EXIT_OK)
+    typer.echo(
+        f"{result.output}: {result.state}; regenerate with: "
+        f"yamlpipe compile {pipeline} -o {result.output}"
+    )
+    for line in result.summary:
+        typer.echo(f"  {line}")
+    raise typer.Exit(EXIT_INVALID)
+
+
+def graph_command(
+    pipeline: PipelineArgument,
+    graph_format: Annotated[
+        GraphFormat,
+        typer.Option(
+            "--format", "-f", help="mermaid or dot text, or svg (needs Graphviz's dot on PATH)."
+        ),
+    ] = GraphFormat.mermaid,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write here instead of standard output.", show_default=False
+        ),
+    ] = None,
+    offline: OfflineOption = False,
+) -> None:
+    """Draw a pipeline's tasks and what they wait for, with conditions, loops and the exit
+    handler marked; nested pipelines are drawn inside their task."""
+    require_paths([pipeline])
+    workspace = api.Workspace(api.ResolveOptions(offline=offline))
+    try:
+        report = workspace.check(pipeline)
+    finally:
+        workspace.close()
+    if not report.ok or report.link is None or report.link.graph is None:
+        print_reports([report], Format.text)
+        raise typer.Exit(EXIT_INVALID)
+    kind = "dot" if graph_format is GraphFormat.svg else graph_format.value
+    try:
+        text = api.graph_text(report.link, kind)
+    except ValueError as exc:
+        _fail_usage(f"{pipeline}: {exc}")
+    data = _svg(text) if graph_format is GraphFormat.svg else text.encode("utf-8")
+    if output is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+    else:
+        api.write_bytes(output, data)
+    raise typer.Exit(EXIT_OK)
+
+
+def _svg(dot_text: str) -> bytes:
+    dot = shutil.which("dot")
+    if dot is None:
+        typer.echo(
+            "yamlpipe: error: --format svg needs Graphviz's `dot` program on PATH "
+            "(e.g. `apt-get install graphviz`); `--format dot` prints the input it would get",
+            err=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    result = subprocess.run(
+        [dot, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        typer.echo(
+            f"yamlpipe: error: dot failed: {result.stderr.decode(errors='replace')}", err=True
+        )
+        raise typer.Exit(EXIT_INVALID)
+    return result.stdout

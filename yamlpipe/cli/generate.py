@@ -1,9 +1,212 @@
-"""`yamlpipe generate component|pipeline`: YAML from Python."""
+"""`yamlpipe generate component|pipeline` (YAML from Python) and the `dsl-compile` script."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from yamlpipe import api
+from yamlpipe.cli.common import (
+    EXIT_BUG,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    Format,
+    FormatOption,
+    LazyModule,
+    print_reports,
+)
+from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+
+if TYPE_CHECKING:
+    from yamlpipe.api import generate as generate_api
+else:
+    generate_api = LazyModule("yamlpipe.api.generate")
+
+generate_app = typer.Typer(
+    name="generate",
+    help="Write component and pipeline YAML from Python code.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write here instead of printing the YAML.", dir_okay=False),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
+    app.add_typer(generate_app)
+
+
+def _problems_of(error: YamlpipeError) -> list[YamlpipeError]:
+    return list(error) if isinstance(error, YamlpipeErrors) else [error]
+
+
+def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
+    """Print located problems (with their source lines) and exit 1."""
+    problems = _problems_of(error)
+    texts = {}
+    for problem in problems:
+        name = problem.location.file
+        if name not in texts and os.path.isfile(name):
+            texts[name] = Path(name).read_text("utf-8", errors="replace")
+    file = problems[0].location.file if problems else "<python>"
+    print_reports([api.FileReport(file, tuple(problems), texts)], output_format)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _usage(message: str) -> None:
+    typer.echo(f"yamlpipe: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+@generate_app.command("component")
+def component(
+    target: Annotated[str, typer.Argument(help="FILE.py:FUNCTION, a self-contained function.")],
+    output: OutputOption = None,
+    base_image: Annotated[
+        str | None, typer.Option("--base-image", help="The image the program runs in.")
+    ] = None,
+    packages: Annotated[
+        list[str] | None,
+        typer.Option("--packages", help="A pip requirement to install first (repeatable)."),
+    ] = None,
+    dockerfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--dockerfile",
+            help="Write a Docker build context (Dockerfile, program, requirements) here; "
+            "the component then runs the program baked into --image.",
+            file_okay=False,
+        ),
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", help="The tag of the image built from --dockerfile.")
+    ] = None,
+    build: Annotated[
+        bool, typer.Option("--build", help="Run `docker build` on the context (needs Docker).")
+    ] = False,
+    output_format: FormatOption = Format.text,
+) -> None:
+    """Write a KFP v1 component for a Python function, as KFP's create_component_from_func
+    does: type hints become input and output types, defaults make inputs optional, the
+    docstring becomes the description."""
+    if (dockerfile is None) != (image is None):
+        _usage("--dockerfile and --image go together")
+    if build and dockerfile is None:
+        _usage("--build needs --dockerfile DIR --image TAG")
+    try:
+        generated = generate_api.generate_component(target, base_image, packages or (), image)
+        _write_or_print(generated.text, output)
+        if dockerfile is not None and image is not None:
+            _write_context(generated, dockerfile, image, build)
+    except YamlpipeError as error:
+        fail(error, output_format)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write_or_print(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    generate_api.write_text(output, text)
+    typer.echo(f"{output}: written", err=True)
+
+
+def _write_context(
+    generated: generate_api.FunctionComponent, folder: Path, image: str, build: bool
+) -> None:
+    written = generate_api.write_build_context(generate_api.build_context_for(generated), folder)
+    typer.echo(f"{folder}: build context written ({', '.join(p.name for p in written)})", err=True)
+    if not build:
+        typer.echo(f"build it with: docker build -t {image} {folder}", err=True)
+        return
+    proc = generate_api.build_image(folder, image)
+    sys.stderr.write(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        typer.echo(f"yamlpipe: error: docker build failed (exit {proc.returncode})", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    typer.echo(f"{image}: built", err=True)
+
+
+@generate_app.command("pipeline")
+def pipeline(
+    target: Annotated[
+        str,
+        typer.Argument(help="FILE.py:FUNCTION, or FILE.py when it has one @dsl.pipeline function."),
+    ],
+    output: OutputOption = None,
+    components_dir: Annotated[
+        str,
+        typer.Option(
+            "--components-dir",
+            help="Where components generated from Python functions are written, relative "
+            "to the pipeline file.",
+        ),
+    ] = "components",
+    output_format: FormatOption = Format.text,
+) -> None:
+    """Run a KFP v1-style pipeline function (yamlpipe.dsl, or `import kfp.dsl` unchanged) and
+    write the pipeline YAML it describes, then validate it like any pipeline file."""
+    try:
+        emitted = generate_api.generate_pipeline(target, output, components_dir)
+        if output is None and emitted.components:
+            _usage("this pipeline has generated components: give -o PIPELINE.yaml")
+        if output is None:
+            typer.echo(emitted.text, nl=False)
+            raise typer.Exit(EXIT_OK)
+        written = generate_api.write_pipeline(emitted, output)
+    except YamlpipeError as error:
+        fail(error, output_format)
+    for path in written:
+        typer.echo(f"{path}: written", err=True)
+    reports = api.validate_paths([str(output)])
+    if any(r.problems for r in reports):
+        print_reports(reports, output_format)
+    failed = any(has_errors(r.problems) for r in reports)
+    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+dsl_compile_app = typer.Typer(
+    name="dsl-compile", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
+)
+
+
+@dsl_compile_app.command()
+def _dsl_compile(
+    py: Annotated[Path, typer.Option("--py", help="The Python file with the pipeline.")],
+    output: Annotated[Path, typer.Option("--output", help="The package to write.")],
+    function: Annotated[
+        str | None, typer.Option("--function", help="The pipeline function's name.")
+    ] = None,
+    disable_type_check: Annotated[
+        bool, typer.Option("--disable-type-check", help="Accepted for compatibility.")
+    ] = False,
+) -> None:
+    """KFP's dsl-compile: run a pipeline file, write its pipeline YAML and compile that."""
+    target = f"{py}:{function}" if function else str(py)
+    try:
+        with generate_api.module_aliases(generate_api.kfp_standins()):
+            func = generate_api.load_function(target, pipeline=True)
+            generate_api.Compiler().compile(func, output)
+    except YamlpipeError as error:
+        fail(error)
+    raise typer.Exit(EXIT_OK)
+
+
+def dsl_compile() -> None:
+    """Entry point of the `dsl-compile` console script."""
+    try:
+        dsl_compile_app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a traceback for any input is a bug: say so
+        typer.echo(f"dsl-compile: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_BUG)

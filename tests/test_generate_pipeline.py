@@ -1,0 +1,298 @@
+"""The Python DSL: pipeline functions -> pipeline YAML that validates like a hand-written file;
+bad pipeline code -> located errors, never tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from yamlpipe import dsl
+from yamlpipe.api.generate import Compiler, pipeline_from_function
+from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.generate.dsl.context import current_builder
+from yamlpipe.generate.dsl.k8s import env_entry, plain, toleration_entry
+from yamlpipe.load.yamltext import read_yaml
+
+from helpers import run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "generate"
+
+
+@pytest.fixture
+def pipelines(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """tests/generate/pipelines.py, imported from its own folder (its paths are relative)."""
+    monkeypatch.chdir(FIXTURES)
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    sys.modules.pop("pipelines", None)
+    import pipelines as module
+
+    return module
+
+
+def emit(func: Any, base: Path) -> dict[str, Any]:
+    data: dict[str, Any] = read_yaml(pipeline_from_function(func, base).text, "<t>").data
+    return data
+
+
+def test_settings_inputs_and_component_references(pipelines: Any, tmp_path: Path) -> None:
+    emitted = pipeline_from_function(pipelines.settings_pipeline, FIXTURES / "out")
+    data = read_yaml(emitted.text, "<t>").data
+    assert data["description"] == "Workflow settings and a loaded component."
+    assert data["inputs"] == [
+        {"name": "count", "type": "Integer", "description": "How many.", "default": 2},
+        {"name": "label", "type": "String", "description": "What to call it.", "default": "run"},
+    ]
+    assert data["settings"] == {
+        "parallelism": 4,
+        "ttl": "1h",
+        "timeout": "1d",
+        "image_pull_secrets": ["regcred"],
+    }
+    assert data["tasks"]["double"] == {
+        "component": "components/double.yaml",
+        "arguments": {"x": "${{ inputs.count }}"},
+    }
+    printed = data["tasks"]["print-message"]
+    assert printed["component"] == "../../../components/print-message/component.yaml"
+    assert printed["arguments"]["message"] == (
+        "${{ inputs.label }}: ${{ tasks.double.outputs.Output }} on ${{ workflow.uid }}"
+    )
+    assert list(emitted.components) == ["components/double.yaml"]
+
+
+def line_of(text: str) -> int:
+    """The line of tests/generate/pipelines.py holding `text` (errors point there)."""
+    lines = (FIXTURES / "pipelines.py").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+ERRORS = {
+    "nested_loops": ("dsl.ParallelFor([3, 4])", "a ParallelFor inside another ParallelFor"),
+    "raises": ("raise ValueError", "pipeline function 'raises' raised ValueError: no good"),
+    "unsupported": ("add_sidecar", "ContainerOp.add_sidecar is not supported by yamlpipe"),
+    "volume_value": ('vop.outputs["size"]', "the 'size' of volume 'vol' cannot be used"),
+    "item_outside_loop": ("double_op(item)", "a ParallelFor item is used outside its loop"),
+    "bad_argument": ("double_op(y=3)", "component 'Double': missing a required argument: 'x'"),
+    "empty": ('@dsl.pipeline(name="empty")', "pipeline 'empty' creates no tasks"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_pipelines_get_located_errors(pipelines: Any, name: str) -> None:
+    text, message = ERRORS[name]
+    line = line_of(text)
+    with pytest.raises(YamlpipeError) as caught:
+        pipeline_from_function(getattr(pipelines, name), FIXTURES)
+    assert message in caught.value.message
+    assert (caught.value.location.file, caught.value.location.line) == ("pipelines.py", line)
+    assert current_builder() is None
+
+
+def test_inline_container_resource_and_exit_handler(tmp_path: Path) -> None:
+    @dsl.pipeline(name="inline")
+    def inline(n: int = 3) -> None:
+        bye = dsl.ContainerOp(name="bye", image="alpine", command=["echo", "{{workflow.status}}"])
+        with dsl.ExitHandler(bye):
+            step = dsl.ContainerOp(
+                name="Step One",
+                image="alpine:3.20",
+                command=["sh", "-c"],
+                arguments=[f"echo {n} > /tmp/out", 5, True],
+                file_outputs={"out": "/tmp/out"},
+            )
+            step.add_pod_label("team", "ml").add_pod_annotation("note", "x")
+            step.execution_options.caching_strategy.max_cache_staleness = "P7D"
+            res = dsl.ResourceOp(
+                name="cm",
+                k8s_resource={"apiVersion": "v1", "kind": "ConfigMap", "data": {"v": step.output}},
+                action="apply",
+            )
+            with dsl.Condition(res.outputs["name"] != "it's"):
+                dsl.ContainerOp(name="after", image="alpine").after(step)
+
+    data = emit(inline, tmp_path)
+    assert data["tasks"]["step-one"] == {
+        "container": {
+            "image": "alpine:3.20",
+            "command": ["sh", "-c"],
+            "args": ["echo ${{ inputs.n }} > /tmp/out", "5", "True"],
+            "outputs": {"out": "/tmp/out"},
+        },
+        "cache": {"max_staleness": "P7D"},
+        "annotations": {"note": "x"},
+        "labels": {"team": "ml"},
+    }
+    assert data["tasks"]["cm"]["resource"]["manifest"]["data"] == {
+        "v": "${{ tasks.step-one.outputs.out }}"
+    }
+    assert data["tasks"]["after"]["when"] == '${{ tasks.cm.outputs.name }} != "it\'s"'
+    assert data["tasks"]["after"]["after"] == "step-one"
+    assert data["on_exit"]["container"]["command"] == ["echo", "${{ workflow.status }}"]
+    assert "bye" not in data["tasks"]
+
+
+def test_generated_pipeline_validates_through_the_cli(tmp_path: Path) -> None:
+    out = tmp_path / "pipeline.yaml"
+    # the fixture loads its component relative to tests/generate: run from there
+    proc = run_cli(
+        "generate", "pipeline", "pipelines.py:settings_pipeline", "-o", str(out), cwd=FIXTURES
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "components" / "double.yaml").is_file()
+    check = run_cli("validate", "--strict", str(out))
+    assert check.returncode == 0, check.stdout
+
+
+def test_cli_pipeline_that_raises() -> None:
+    proc = run_cli("generate", "pipeline", "pipelines.py:raises", cwd=FIXTURES)
+    assert proc.returncode == 1
+    expected = f"pipelines.py:{line_of('raise ValueError')}:5: error: pipeline function 'raises'"
+    assert expected in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_cli_needs_a_name_when_a_file_has_several_pipelines() -> None:
+    proc = run_cli("generate", "pipeline", "pipelines.py", cwd=FIXTURES)
+    assert proc.returncode == 1
+    assert "has several @dsl.pipeline functions" in proc.stdout
+
+
+def test_cli_generated_components_need_an_output_file() -> None:
+    proc = run_cli("generate", "pipeline", "pipelines.py:settings_pipeline", cwd=FIXTURES)
+    assert proc.returncode == 2
+    assert "give -o PIPELINE.yaml" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def broken(:\n", "bad.py:1:"),
+        ("import not_a_module_anywhere\n", "raised ModuleNotFoundError"),
+        ("import kfp.onprem\n", "raised ModuleNotFoundError"),
+    ],
+)
+def test_cli_bad_python_files(tmp_path: Path, source: str, message: str) -> None:
+    (tmp_path / "bad.py").write_text(source)
+    proc = run_cli("generate", "pipeline", "bad.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert message in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_recording_is_per_thread() -> None:
+    results: dict[int, list[str]] = {}
+
+    def record(index: int) -> None:
+        @dsl.pipeline(name=f"p{index}")
+        def pipe() -> None:
+            for step in range(20):
+                dsl.ContainerOp(name=f"t{index}-{step}", image="alpine")
+
+        data = emit(pipe, Path.cwd())
+        results[index] = list(data["tasks"])
+
+    threads = [threading.Thread(target=record, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {i: [f"t{i}-{s}" for s in range(20)] for i in range(4)}
+
+
+class FakeModel:
+    """Looks like a kubernetes client model: attributes named by `attribute_map`."""
+
+    attribute_map: ClassVar[dict[str, str]] = {
+        "key": "key",
+        "operator": "operator",
+        "toleration_seconds": "tolerationSeconds",
+    }
+
+    def __init__(self, **fields: Any) -> None:
+        for name in self.attribute_map:
+            setattr(self, name, fields.get(name))
+
+
+def test_kubernetes_models_are_read_by_attribute_map() -> None:
+    model = FakeModel(key="gpu", operator="Exists", toleration_seconds=30)
+    assert plain(model) == {"key": "gpu", "operator": "Exists", "tolerationSeconds": 30}
+    loc = Location("x.py", 1, 1)
+    assert toleration_entry(model, loc) == {
+        "key": "gpu",
+        "operator": "Exists",
+        "toleration_seconds": 30,
+    }
+    secret = {"name": "T", "value_from": {"secret_key_ref": {"name": "s", "key": "k"}}}
+    assert env_entry(secret, loc) == ("T", {"secret": "s", "key": "k"})
+
+
+def test_compiler_goes_through_the_pipeline_yaml(tmp_path: Path) -> None:
+    @dsl.pipeline(name="tiny")
+    def tiny() -> None:
+        dsl.ContainerOp(name="hello", image="alpine", command=["echo", "hi"])
+
+    written = Compiler().write_pipeline_yaml(tiny, tmp_path / "tiny.yaml")
+    assert read_yaml(written.read_text(), "<t>").data["tasks"] == {
+        "hello": {"container": {"image": "alpine", "command": ["echo", "hi"]}}
+    }
+    Compiler().compile(tiny, tmp_path / "tiny.zip")
+    with zipfile.ZipFile(tmp_path / "tiny.zip") as package:
+        workflow = read_yaml(package.read(package.namelist()[0]).decode(), "<zip>").data
+    assert workflow["kind"] == "Workflow"
+    assert workflow["metadata"]["generateName"] == "tiny-"
+
+
+DSL_COMPILE = [
+    sys.executable,
+    "-c",
+    "from yamlpipe.cli.generate import dsl_compile; dsl_compile()",
+]
+"""The `dsl-compile` console script, without needing it installed."""
+
+
+def test_dsl_compile_runs_kfp_files_unchanged(tmp_path: Path) -> None:
+    output = tmp_path / "loops.tar.gz"
+    proc = subprocess.run(
+        [*DSL_COMPILE, "--py", "tests/migration/loops.py", "--output", str(output)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert output.stat().st_size > 0
+
+
+def test_dsl_compile_reports_errors_at_the_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            *DSL_COMPILE,
+            "--py",
+            "pipelines.py",
+            "--function",
+            "raises",
+            "--output",
+            str(tmp_path / "x.zip"),
+        ],
+        cwd=FIXTURES,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    expected = f"pipelines.py:{line_of('raise ValueError')}:5: error: pipeline function 'raises'"
+    assert expected in proc.stdout
+
+
+def test_dsl_outside_a_pipeline_function() -> None:
+    with pytest.raises(YamlpipeError, match="outside a pipeline function"):
+        dsl.Condition(dsl.PipelineParam("x") == "y").__enter__()

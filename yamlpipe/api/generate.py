@@ -1,0 +1,244 @@
+"""Python -> YAML for the CLI and Python users: components from functions in .py files,
+images from Python code, pipeline YAML from KFP-style DSL files, and the drop-in Compiler."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from yamlpipe.api.compile import compile as compile_package
+from yamlpipe.api.validate import Workspace
+from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.generate.component import FunctionComponent, component_from_function
+from yamlpipe.generate.dsl import (
+    EmittedPipeline,
+    PipelineConf,
+    TaskFactory,
+    emit_pipeline,
+    record_pipeline,
+)
+from yamlpipe.generate.functions import build_python_component as _build_python_component
+from yamlpipe.generate.functions import reference_from_text
+from yamlpipe.generate.image import (
+    BuildContext,
+    build_context_for,
+    check_docker_engine,
+    docker_build,
+    no_engine_error,
+    write_build_context,
+)
+from yamlpipe.generate.kfpcompat import kfp_modules
+from yamlpipe.generate.pyfile import (
+    find_function,
+    find_pipeline_function,
+    load_python_file,
+    module_aliases,
+)
+from yamlpipe.resolve import Request, ResolveOptions
+from yamlpipe.resolve.refs import parse_reference
+
+__all__ = [
+    "BuildContext",
+    "Compiler",
+    "EmittedPipeline",
+    "FunctionComponent",
+    "build_context_for",
+    "build_image",
+    "build_python_component",
+    "generate_component",
+    "generate_pipeline",
+    "kfp_standins",
+    "load_component_from_url",
+    "load_function",
+    "module_aliases",
+    "pipeline_from_function",
+    "split_target",
+    "write_build_context",
+    "write_pipeline",
+    "write_text",
+]
+
+TARGET_HINT = "write FILE.py:FUNCTION, e.g. components.py:train"
+
+
+def split_target(target: str) -> tuple[Path, str | None]:
+    """`FILE.py:FUNC` -> (FILE.py, FUNC); `FILE.py` alone -> (FILE.py, None)."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not name.isidentifier():
+        return Path(target), None
+    return Path(path), name
+
+
+def load_component_from_url(url: str) -> TaskFactory:
+    """A task factory for a component at an https URL (cached, `#sha256=` pins checked)."""
+    workspace = Workspace(ResolveOptions())
+    try:
+        resolver = workspace.resolver_for(Path.cwd() / "pipeline.py")
+        [result] = resolver.resolve_all([Request(parse_reference(url), str(Path.cwd()))])
+    finally:
+        workspace.close()
+    if isinstance(result, YamlpipeError):
+        raise result
+    return TaskFactory(reference_from_text(result.text, result.name, url=url))
+
+
+def kfp_standins() -> dict[str, ModuleType]:
+    """Modules that `import kfp`, `kfp.dsl`, `kfp.components`, `kfp.compiler` find while a
+    KFP v1 file runs under yamlpipe."""
+    return kfp_modules(
+        {"load_component_from_url": load_component_from_url},
+        {"Compiler": Compiler, "build_python_component": build_python_component},
+    )
+
+
+def load_function(target: str, pipeline: bool) -> Callable[..., Any]:
+    path, name = split_target(target)
+    shown = str(path)
+    if path.suffix != ".py":
+        raise YamlpipeError(Location(shown), "expected a Python file (.py)", TARGET_HINT)
+    module = load_python_file(path, shown)
+    if name is None and not pipeline:
+        raise YamlpipeError(Location(shown), "which function? name it after a colon", TARGET_HINT)
+    if name is None:
+        return find_pipeline_function(module, shown)
+    return find_function(module, name, shown)
+
+
+def generate_component(
+    target: str,
+    base_image: str | None = None,
+    packages: Sequence[str] = (),
+    image: str | None = None,
+) -> FunctionComponent:
+    """The component for `FILE.py:FUNC` (with `image`, one whose program is baked in)."""
+    with module_aliases(kfp_standins()):
+        func = load_function(target, pipeline=False)
+        return component_from_function(func, base_image, packages, image=image)
+
+
+def pipeline_from_function(
+    func: Callable[..., Any],
+    base_dir: Path,
+    components_dir: str = "components",
+    conf: PipelineConf | None = None,
+) -> EmittedPipeline:
+    """Run a pipeline function and emit its YAML (references relative to `base_dir`)."""
+    with module_aliases(kfp_standins()):
+        recorded = record_pipeline(func, conf)
+    return emit_pipeline(recorded, base_dir, components_dir)
+
+
+def generate_pipeline(
+    target: str, output: Path | None, components_dir: str = "components"
+) -> EmittedPipeline:
+    """The pipeline YAML of `FILE.py[:FUNC]`, for writing to `output` (or the working folder)."""
+    base_dir = output.parent if output is not None else Path.cwd()
+    with module_aliases(kfp_standins()):
+        func = load_function(target, pipeline=True)
+        return pipeline_from_function(func, base_dir, components_dir)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file atomically (no partial file on failure), creating its folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise YamlpipeError(Location(str(path)), f"cannot write the file: {exc.strerror}") from None
+
+
+def write_pipeline(emitted: EmittedPipeline, output: Path) -> list[Path]:
+    """Write the pipeline and its generated component files; returns what was written."""
+    written = []
+    for relative, text in emitted.components.items():
+        target = output.parent / relative
+        write_text(target, text)
+        written.append(target)
+    write_text(output, emitted.text)
+    return [*written, output]
+
+
+def build_image(folder: Path, tag: str) -> subprocess.CompletedProcess[str]:
+    """`docker build` the context, or a plain error saying that no Docker engine answered."""
+    check = check_docker_engine()
+    if not check.available:
+        raise no_engine_error(folder, tag, check)
+    return docker_build(folder, tag)
+
+
+def build_python_component(
+    component_func: Callable[..., Any],
+    staging_gcs_path: str | None = None,
+    target_image: str | None = None,
+    base_image: str | None = None,
+    dependency: Sequence[str] = (),
+    build_context_dir: str | Path | None = None,
+    output_component_file: str | Path | None = None,
+    build: bool = False,
+    **unused: Any,
+) -> TaskFactory:
+    """KFP's build_python_component: a component running the function from an image built
+    from a generated build context (with `build=True`, built now by the local Docker)."""
+    if not target_image:
+        raise YamlpipeError(Location("<python>"), "build_python_component needs target_image")
+    folder = Path(build_context_dir or tempfile.mkdtemp(prefix="yamlpipe-build-"))
+    factory, _ = _build_python_component(
+        component_func, target_image, base_image, dependency, folder, output_component_file
+    )
+    if build:
+        proc = build_image(folder, target_image)
+        if proc.returncode != 0:
+            raise YamlpipeError(
+                Location(str(folder)), f"docker build failed:\n{proc.stderr.strip()}"
+            )
+    return factory
+
+
+class Compiler:
+    """KFP's `kfp.compiler.Compiler`, going through the generated pipeline YAML."""
+
+    def compile(
+        self,
+        pipeline_func: Callable[..., Any],
+        package_path: str | Path,
+        type_check: bool = True,
+        pipeline_conf: PipelineConf | None = None,
+    ) -> None:
+        """Emit the pipeline YAML (in a temporary folder) and compile it to `package_path`."""
+        package = Path(package_path)
+        with tempfile.TemporaryDirectory(prefix="yamlpipe-") as folder:
+            yaml_path = self.write_pipeline_yaml(
+                pipeline_func, Path(folder) / "pipeline.yaml", pipeline_conf
+            )
+            compile_package(yaml_path, package)
+
+    def write_pipeline_yaml(
+        self,
+        pipeline_func: Callable[..., Any],
+        path: str | Path,
+        pipeline_conf: PipelineConf | None = None,
+    ) -> Path:
+        """Write the pipeline YAML (and generated components beside it) for a function."""
+        output = Path(path)
+        emitted = pipeline_from_function(pipeline_func, output.parent, conf=pipeline_conf)
+        write_pipeline(emitted, output)
+        return output
+
+
+def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:
+    """File texts for rendering messages (unreadable files are skipped)."""
+    texts = {}
+    for name, path in paths.items():
+        try:
+            texts[name] = path.read_text("utf-8")
+        except OSError:
+            continue
+    return texts

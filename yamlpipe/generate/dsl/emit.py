@@ -1,0 +1,444 @@
+"""A recorded pipeline -> the pipeline YAML a person would write (DESIGN.md section 3), plus
+the component files it refers to that exist only in memory (generated from functions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from yamlpipe.errors import NOWHERE, Location, YamlpipeError
+from yamlpipe.generate.dsl.context import Loop, PipelineBuilder
+from yamlpipe.generate.dsl.factory import ComponentReference
+from yamlpipe.generate.dsl.ops import (
+    BaseOp,
+    ContainerOp,
+    ResourceOp,
+    Retry,
+    VolumeDefinition,
+    VolumeSnapshotOp,
+)
+from yamlpipe.generate.dsl.params import MARKER, ConditionOperator, PipelineParam, parse_loop_name
+from yamlpipe.load import dump_yaml
+from yamlpipe.spec.naming import k8s_name
+
+_WORKFLOW_PLACEHOLDER = re.compile(r"(?<!\$)\{\{workflow\.(name|uid|status)\}\}")
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_DURATION_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordedPipeline:
+    """What running a pipeline function produced: its interface and its recorded tasks."""
+
+    name: str
+    description: str | None
+    inputs: tuple[Data, ...]
+    builder: PipelineBuilder
+    loc: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class EmittedPipeline:
+    """The pipeline's data and the generated component files (path relative to the pipeline's
+    folder -> YAML text)."""
+
+    data: Data
+    components: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return dump_yaml(self.data)
+
+
+def emit_pipeline(
+    recorded: RecordedPipeline, base_dir: Path, components_dir: str = "components"
+) -> EmittedPipeline:
+    """The pipeline YAML data, with component references relative to `base_dir`."""
+    emitter = _Emitter(recorded, base_dir.resolve(), components_dir)
+    return EmittedPipeline(emitter.pipeline(), dict(sorted(emitter.files.items())))
+
+
+def format_duration(seconds: int) -> str:
+    """7200 -> `2h`, 90 -> `90s`: the largest unit that divides evenly."""
+    for unit, size in _DURATION_UNITS:
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _ref_name(name: str) -> str:
+    return f".{name}" if _PLAIN_NAME.match(name) else f"['{name}']"
+
+
+def _compact(pairs: Iterable[tuple[str, Any]]) -> Data:
+    """A map without the empty entries (None, {}, [])."""
+    return {k: v for k, v in pairs if v is not None and v != {} and v != []}
+
+
+class _Emitter:
+    def __init__(self, recorded: RecordedPipeline, base_dir: Path, components_dir: str) -> None:
+        self.recorded = recorded
+        self.builder = recorded.builder
+        self.base_dir = base_dir
+        self.components_dir = components_dir
+        self.files: dict[str, str] = {}
+        self.generated: dict[int, str] = {}
+        self.op: BaseOp | None = None
+        self.uses: set[str] = set()
+
+    # ---- the whole pipeline --------------------------------------------------------------
+
+    def pipeline(self) -> Data:
+        recorded, builder = self.recorded, self.builder
+        tasks = {name: self.task(op) for name, op in builder.ops.items()}
+        if not tasks:
+            raise YamlpipeError(
+                recorded.loc,
+                f"pipeline {recorded.name!r} creates no tasks",
+                "call components or create ContainerOps inside the pipeline function",
+            )
+        return _compact(
+            [
+                ("name", recorded.name),
+                ("description", recorded.description),
+                ("inputs", list(recorded.inputs)),
+                ("settings", self.settings()),
+                ("defaults", _compact([("node_selector", dict(builder.conf.node_selector))])),
+                ("volumes", {k: self.volume(v) for k, v in builder.volumes.items()}),
+                ("tasks", tasks),
+                ("on_exit", self.task(builder.exit_op) if builder.exit_op else None),
+            ]
+        )
+
+    def settings(self) -> Data:
+        conf = self.builder.conf
+        return _compact(
+            [
+                ("parallelism", conf.parallelism),
+                ("ttl", format_duration(conf.ttl_seconds) if conf.ttl_seconds else None),
+                ("timeout", format_duration(conf.timeout) if conf.timeout else None),
+                ("image_pull_secrets", list(conf.image_pull_secrets)),
+            ]
+        )
+
+    def volume(self, volume: VolumeDefinition) -> Data:
+        if volume.claim is not None:
+            return {"claim": volume.claim}
+        modes = volume.modes if volume.modes != ["ReadWriteOnce"] else None
+        return _compact(
+            [
+                ("size", volume.size),
+                ("access_modes", modes),
+                ("storage_class", volume.storage_class),
+                ("from_snapshot", volume.from_snapshot),
+                ("resource_name", volume.resource_name),
+                ("annotations", dict(volume.annotations)),
+            ]
+        )
+
+    # ---- one task ------------------------------------------------------------------------
+
+    def task(self, op: BaseOp) -> Data:
+        self.op, self.uses = op, set()
+        kind, body = self.body(op)
+        arguments = self.arguments(op) if isinstance(op, ContainerOp) and op.component else None
+        env = self.env(op) if isinstance(op, ContainerOp) else None
+        loop = self.loop(op.loop)
+        when = self.when(op.conditions)
+        return _compact(
+            [
+                ("display_name", op.display_name),
+                ("when", when),
+                ("after", self.after(op)),
+                *loop,
+                (kind, body),
+                ("arguments", arguments),
+                ("volumes", self.mounts(op) if isinstance(op, ContainerOp) else None),
+                ("env", env),
+                ("resources", dict(op.resources) if isinstance(op, ContainerOp) else None),
+                ("node_selector", dict(op.node_selector)),
+                ("tolerations", list(op.tolerations)),
+                ("retry", self.retry(op.retry)),
+                ("timeout", format_duration(op.timeout) if op.timeout else None),
+                ("cache", _cache(op)),
+                ("annotations", dict(op.pod_annotations)),
+                ("labels", dict(op.pod_labels)),
+            ]
+        )
+
+    def body(self, op: BaseOp) -> tuple[str, Any]:
+        for cls in type(op).__mro__:
+            build = _BODIES.get(cls)
+            if build is not None:
+                return build(self, op)
+        raise self.error(f"{type(op).__name__} tasks cannot be written as YAML")
+
+    def container_body(self, op: BaseOp) -> tuple[str, Any]:
+        assert isinstance(op, ContainerOp)
+        if op.component is not None:
+            return "component", self.component_ref(op.component)
+        if not op.image:
+            raise self.error(f"ContainerOp {op.human_name!r} has no image")
+        return "container", _compact(
+            [
+                ("image", self.text(op.image)),
+                ("command", [self.text(v) for v in op.command]),
+                ("args", [self.text(v) for v in op.arguments]),
+                ("outputs", dict(op.file_outputs)),
+            ]
+        )
+
+    def resource_body(self, op: BaseOp) -> tuple[str, Any]:
+        assert isinstance(op, ResourceOp)
+        extra = {k: v for k, v in op.attribute_outputs.items() if k not in ("manifest", "name")}
+        return "resource", _compact(
+            [
+                ("action", op.action),
+                ("manifest", self.value(op.k8s_resource)),
+                ("success_condition", op.success_condition),
+                ("failure_condition", op.failure_condition),
+                ("merge_strategy", op.merge_strategy),
+                ("set_owner_reference", op.set_owner_reference or None),
+                ("outputs", extra),
+            ]
+        )
+
+    def snapshot_body(self, op: BaseOp) -> tuple[str, Any]:
+        assert isinstance(op, VolumeSnapshotOp)
+        return "snapshot", _compact(
+            [
+                ("volume", op.volume_key),
+                ("resource_name", op.resource_name),
+                ("snapshot_class", op.snapshot_class),
+                ("annotations", dict(op.annotations)),
+            ]
+        )
+
+    def arguments(self, op: ContainerOp) -> Data:
+        return {name: self.value(value) for name, value in op.component_arguments.items()}
+
+    def env(self, op: ContainerOp) -> Data:
+        return {
+            name: value if isinstance(value, dict) else self.text(value)
+            for name, value in op.env.items()
+        }
+
+    def mounts(self, op: ContainerOp) -> Data:
+        return {
+            path: mount.volume
+            if not (mount.sub_path or mount.read_only)
+            else _compact(
+                [
+                    ("volume", mount.volume),
+                    ("sub_path", mount.sub_path),
+                    ("read_only", mount.read_only or None),
+                ]
+            )
+            for path, mount in op.mounts.items()
+        }
+
+    def after(self, op: BaseOp) -> Any:
+        names = [
+            n
+            for n in op.dependent_names
+            if n != op.name and n in self.builder.ops and n not in self.uses
+        ]
+        if not names:
+            return None
+        return names[0] if len(names) == 1 else names
+
+    def loop(self, loop: Loop | None) -> list[tuple[str, Any]]:
+        if loop is None:
+            return []
+        items = loop.items
+        if isinstance(items, PipelineParam):
+            for_each: Any = self.expression(items.op_name, items.name, items)
+        else:
+            for_each = [self.loop_item(i) for i in items]
+        return [("for_each", for_each), ("parallelism", loop.parallelism)]
+
+    def loop_item(self, item: Any) -> Any:
+        if _holds_param(item):
+            raise self.error(
+                "ParallelFor items are constants or one run-time list, not lists holding "
+                "run-time values"
+            )
+        return item
+
+    def when(self, conditions: tuple[ConditionOperator, ...]) -> str | None:
+        if not conditions:
+            return None
+        return " and ".join(self.comparison(c) for c in conditions)
+
+    def comparison(self, condition: ConditionOperator) -> str:
+        if condition.operator not in _COMPARISONS:
+            raise self.error(f"unsupported condition operator {condition.operator!r}")
+        left, right = self.operand(condition.operand1), self.operand(condition.operand2)
+        return f"{left} {condition.operator} {right}"
+
+    def operand(self, value: Any) -> str:
+        if isinstance(value, PipelineParam):
+            return self.expression(value.op_name, value.name, value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return repr(value)
+        text = str(value)
+        if MARKER.search(text):
+            return self.text(text)
+        return f'"{text}"' if "'" in text else f"'{text}'"
+
+    def retry(self, retry: Retry | None) -> Any:
+        if retry is None:
+            return None
+        backoff = _compact(
+            [
+                ("duration", self.duration(retry.duration, "backoff_duration")),
+                ("factor", self.factor(retry.factor)),
+                ("max_duration", self.duration(retry.max_duration, "backoff_max_duration")),
+            ]
+        )
+        if not backoff and retry.policy is None:
+            return retry.limit
+        return _compact([("limit", retry.limit), ("policy", retry.policy), ("backoff", backoff)])
+
+    def duration(self, value: Any, what: str) -> Any:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text.isdigit():
+            return format_duration(int(text))
+        if re.fullmatch(r"[0-9]+[smhd]", text):
+            return text
+        raise self.error(f"{what} {value!r} is not a duration like 90s, 30m, 2h or 1d")
+
+    def factor(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if float(value) != int(float(value)) or float(value) < 1:
+            raise self.error(f"backoff_factor {value!r} must be a whole number of at least 1")
+        return int(float(value))
+
+    # ---- values ---------------------------------------------------------------------------
+
+    def value(self, value: Any) -> Any:
+        """An argument or manifest value: run-time values become `${{ }}` expressions."""
+        if isinstance(value, PipelineParam):
+            return self.expression(value.op_name, value.name, value)
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {str(k): self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        if isinstance(value, BaseOp):
+            raise self.error(
+                f"task {value.name!r} passed as a value", "pass one of its outputs: task.output"
+            )
+        return value
+
+    def text(self, value: Any) -> str:
+        """A string with run-time values (and KFP's {{workflow.*}} placeholders) as expressions."""
+        if isinstance(value, PipelineParam):
+            return self.expression(value.op_name, value.name, value)
+        if isinstance(value, list | dict):
+            return json.dumps(self.value(value), sort_keys=True)
+        if isinstance(value, bool | int | float) or value is None:
+            return str(value)
+        text = MARKER.sub(lambda m: self.expression(m.group(1), m.group(2), None), str(value))
+        return _WORKFLOW_PLACEHOLDER.sub(lambda m: f"${{{{ workflow.{m.group(1)} }}}}", text)
+
+    def expression(self, op_name: str | None, name: str, param: PipelineParam | None) -> str:
+        if op_name:
+            return self.task_output(op_name, name)
+        if name in self.builder.inputs:
+            return f"${{{{ inputs{_ref_name(name)} }}}}"
+        loop = parse_loop_name(name)
+        if loop is not None:
+            return self.loop_item_expression(*loop)
+        if param is not None and param.value is not None:
+            return str(param.value)
+        raise self.error(f"{{{{pipelineparam:op=;name={name}}}}} is not an input of this pipeline")
+
+    def task_output(self, op_name: str, name: str) -> str:
+        exit_op = self.builder.exit_op
+        if op_name in self.builder.volumes:
+            raise self.error(
+                f"the {name!r} of volume {op_name!r} cannot be used as a value in a yamlpipe "
+                "pipeline",
+                "mount the volume with pvolumes={path: vop.volume} instead",
+            )
+        if op_name not in self.builder.ops and not (exit_op and exit_op.name == op_name):
+            raise self.error(f"task {op_name!r} is not part of this pipeline")
+        self.uses.add(op_name)
+        return f"${{{{ tasks{_ref_name(op_name)}.outputs{_ref_name(name)} }}}}"
+
+    def loop_item_expression(self, code: int, key: str | None) -> str:
+        loop = self.op.loop if self.op else None
+        if loop is None or loop.code != code:
+            raise self.error(
+                "a ParallelFor item is used outside its loop",
+                "use the loop item only in tasks created inside the `with dsl.ParallelFor`",
+            )
+        return f"${{{{ item{_ref_name(key) if key else ''} }}}}"
+
+    # ---- component files ------------------------------------------------------------------
+
+    def component_ref(self, ref: ComponentReference) -> str:
+        if ref.url:
+            return ref.url
+        if ref.path is not None:
+            relative = Path(os.path.relpath(ref.path.resolve(), self.base_dir)).as_posix()
+            if not relative.startswith(".") and not relative.endswith((".yaml", ".yml")):
+                relative = f"./{relative}"
+            return relative
+        return self.generated_file(ref)
+
+    def generated_file(self, ref: ComponentReference) -> str:
+        key = id(ref.component)
+        if key in self.generated:
+            return self.generated[key]
+        slug = k8s_name(ref.name) or "component"
+        path, index = f"{self.components_dir}/{slug}.yaml", 2
+        while self.files.get(path, ref.text) != ref.text:
+            path, index = f"{self.components_dir}/{slug}-{index}.yaml", index + 1
+        self.files[path] = ref.text
+        self.generated[key] = path
+        return path
+
+    def error(self, message: str, hint: str | None = None) -> YamlpipeError:
+        loc = self.op.loc if self.op is not None else Location("<pipeline>")
+        return YamlpipeError(loc, message, hint)
+
+
+def _cache(op: BaseOp) -> Any:
+    staleness = op.execution_options.caching_strategy.max_cache_staleness
+    if op.enable_caching is False or staleness == "P0D":
+        return False
+    return {"max_staleness": staleness} if staleness else None
+
+
+def _holds_param(value: Any) -> bool:
+    if isinstance(value, PipelineParam):
+        return True
+    if isinstance(value, str):
+        return MARKER.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_param(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_param(v) for v in value)
+    return False
+
+
+_BODIES: dict[type, Callable[[_Emitter, BaseOp], tuple[str, Any]]] = {
+    ContainerOp: _Emitter.container_body,
+    ResourceOp: _Emitter.resource_body,
+    VolumeSnapshotOp: _Emitter.snapshot_body,
+}

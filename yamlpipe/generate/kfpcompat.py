@@ -1,0 +1,62 @@
+"""Stand-in `kfp`, `kfp.dsl`, `kfp.components` and `kfp.compiler` modules, so that KFP v1
+pipeline files run unchanged against yamlpipe (`dsl-compile`, `yamlpipe generate pipeline`)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from yamlpipe.generate import dsl as yamlpipe_dsl
+from yamlpipe.generate import functions
+from yamlpipe.generate.signature import (
+    InputBinaryFile,
+    InputPath,
+    InputTextFile,
+    OutputBinaryFile,
+    OutputPath,
+    OutputTextFile,
+)
+
+KFP_VERSION = "1.8.22"
+"""The KFP release whose v1 API these modules mirror."""
+
+COMPONENT_NAMES: dict[str, Any] = {
+    "InputBinaryFile": InputBinaryFile,
+    "InputPath": InputPath,
+    "InputTextFile": InputTextFile,
+    "OutputBinaryFile": OutputBinaryFile,
+    "OutputPath": OutputPath,
+    "OutputTextFile": OutputTextFile,
+    "create_component_from_func": functions.create_component_from_func,
+    "func_to_container_op": functions.func_to_container_op,
+    "load_component_from_file": functions.load_component_from_file,
+    "load_component_from_text": functions.load_component_from_text,
+}
+
+
+def _module(name: str, doc: str, names: dict[str, Any]) -> ModuleType:
+    module = ModuleType(name, doc)
+    for key, value in names.items():
+        setattr(module, key, value)
+    return module
+
+
+def kfp_modules(components: dict[str, Any], compiler: dict[str, Any]) -> dict[str, ModuleType]:
+    """The stand-in modules by import name. `components` adds names that need the layers
+    above (load_component_from_url); `compiler` holds `Compiler` and `build_python_component`."""
+    dsl = _module(
+        "kfp.dsl",
+        "yamlpipe's KFP v1 DSL",
+        {name: getattr(yamlpipe_dsl, name) for name in yamlpipe_dsl.DSL_NAMES},
+    )
+    comps = _module(
+        "kfp.components", "yamlpipe's KFP v1 components", {**COMPONENT_NAMES, **components}
+    )
+    comp = _module("kfp.compiler", "yamlpipe's KFP v1 compiler", compiler)
+    kfp = _module(
+        "kfp",
+        "yamlpipe standing in for the KFP v1 SDK",
+        {"dsl": dsl, "components": comps, "compiler": comp, "__version__": KFP_VERSION},
+    )
+    kfp.__path__ = []  # a package, so that `import kfp.dsl` looks in sys.modules
+    return {"kfp": kfp, "kfp.dsl": dsl, "kfp.components": comps, "kfp.compiler": comp}

@@ -1,0 +1,103 @@
+"""Running a user's Python file (a pipeline or component module) and finding a function in
+it; every failure becomes a located error, never a traceback."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.generate.dsl.pipeline import error_from_exception, is_pipeline_function
+
+
+@contextmanager
+def module_aliases(modules: Mapping[str, ModuleType]) -> Iterator[None]:
+    """Make `import NAME` find the given modules for the duration of the block (how
+    `import kfp.dsl` finds yamlpipe's DSL), then put back whatever was there."""
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(modules)
+    try:
+        yield
+    finally:
+        for name, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+
+
+@contextmanager
+def _on_path(folder: Path) -> Iterator[None]:
+    """The file's folder is importable while it runs, as with `python FILE.py`."""
+    entry = str(folder)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        if entry in sys.path:
+            sys.path.remove(entry)
+
+
+def load_python_file(path: Path, display: str | None = None) -> ModuleType:
+    """Run a Python file as a module (not as __main__) and return it."""
+    name = display or str(path)
+    if not path.is_file():
+        raise YamlpipeError(Location(name), "no such Python file")
+    module_name = "yamlpipe_user_" + "".join(c if c.isalnum() else "_" for c in path.stem)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise YamlpipeError(Location(name), "cannot load this file as Python")
+    module = importlib.util.module_from_spec(spec)
+    with _on_path(path.resolve().parent):
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except YamlpipeError:
+            raise
+        except SyntaxError as exc:
+            raise YamlpipeError(
+                Location(name, exc.lineno or 1, exc.offset or 1), f"Python syntax error: {exc.msg}"
+            ) from None
+        except BaseException as exc:
+            raise error_from_exception(exc, f"running {name}") from None
+        finally:
+            sys.modules.pop(module_name, None)
+    return module
+
+
+def find_function(module: ModuleType, name: str, file: str) -> Callable[..., Any]:
+    """The function called `name` in the module, or an error listing the ones there are."""
+    value = getattr(module, name, None)
+    if inspect.isfunction(value):
+        return value
+    if value is not None and callable(getattr(value, "__wrapped__", None)):
+        return value.__wrapped__  # type: ignore[no-any-return]
+    functions = sorted(n for n, v in vars(module).items() if inspect.isfunction(v))
+    close = difflib.get_close_matches(name, functions, n=1)
+    raise YamlpipeError(
+        Location(file),
+        f"{file} has no function {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+        f"functions in the file: {', '.join(functions) or '(none)'}",
+    )
+
+
+def find_pipeline_function(module: ModuleType, file: str) -> Callable[..., Any]:
+    """The one function decorated with @dsl.pipeline, when no name is given."""
+    found = [v for v in vars(module).values() if is_pipeline_function(v)]
+    local = [f for f in found if getattr(f, "__module__", None) == module.__name__] or found
+    if len(local) == 1:
+        return local[0]  # type: ignore[no-any-return]
+    names = ", ".join(sorted(f.__name__ for f in local))
+    raise YamlpipeError(
+        Location(file),
+        f"{file} has {'no' if not local else 'several'} @dsl.pipeline functions"
+        + (f" ({names})" if names else ""),
+        "name one: FILE.py:FUNCTION (or --function NAME)",
+    )
