@@ -11,7 +11,11 @@ from yamlpipe.load.schema import YAML11_BOOLEANS
 from yamlpipe.load.yamltext import Document, Path
 
 _KEY_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(\s|$)")
-_DATE = re.compile(r"^\d{4}-\d\d?-\d\d?([Tt ]|$)")
+_DATE = re.compile(  # exactly what PyYAML (YAML 1.1) resolves as a timestamp
+    r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
+)
 _SEXAGESIMAL = re.compile(r"^[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?$")
 _PLACEHOLDER_TEXT = re.compile(r"\{\s*(inputValue|inputPath|outputPath|concat|if|isPresent)\s*:")
 _TOP_KEYS = frozenset(
