@@ -17,8 +17,9 @@ from yamlpipe.compile.values import Fixed, Value, as_value, serialize, single_re
 from yamlpipe.errors import YamlpipeError
 from yamlpipe.link import LinkedPipeline, LinkedTask
 from yamlpipe.link.convert import argument_template
-from yamlpipe.spec.expr import Ref, Template, iter_operands
+from yamlpipe.spec.expr import Ref, Template
 from yamlpipe.spec.model import Argument, InputSpec, Task
+from yamlpipe.spec.walk import iter_setting_templates
 
 Mode = TypingLiteral["param", "artifact"]
 PARAM: Mode = "param"
@@ -110,23 +111,6 @@ def _task_ref(key: OutputKey) -> Ref:
     return Ref("tasks", key[0], key[1])
 
 
-def task_values(task: Task) -> Iterator[Value]:
-    """Every value of a task read by value, other than the inputs of what it runs."""
-    for var in task.env:
-        if isinstance(var.value, Template):
-            yield var.value
-    if task.when is not None:
-        yield from (op for op in iter_operands(task.when) if isinstance(op, Template))
-    if task.for_each is not None and task.for_each.source is not None:
-        yield task.for_each.source
-    if task.container is not None:
-        yield from task.container.command
-        yield from task.container.args
-        yield from task.container.env.values()
-    if task.resource is not None:
-        yield from task.resource.templates
-
-
 def iter_uses(plan: TaskPlan) -> Iterator[tuple[Ref, Mode]]:
     """Every reference a task makes, with how it is read."""
     for name, value in plan.values.items():
@@ -136,7 +120,7 @@ def iter_uses(plan: TaskPlan) -> Iterator[tuple[Ref, Mode]]:
             yield from ((ref, mode) for mode in sorted(modes))
         elif modes and isinstance(value, Template):
             yield from ((r, PARAM) for r in value.refs)
-    for value in task_values(plan.task):
+    for value in iter_setting_templates(plan.task):
         if isinstance(value, Template):
             yield from ((r, PARAM) for r in value.refs)
 

@@ -13,7 +13,7 @@ from yamlpipe.link.convert import graph_pipeline
 from yamlpipe.link.dag import find_cycles, topological_order
 from yamlpipe.link.model import LinkedPipeline, LinkedTask, Origin
 from yamlpipe.load import LoadResult, load_text
-from yamlpipe.load.checks import iter_binding_problems, iter_task_templates
+from yamlpipe.load.checks import iter_binding_problems
 from yamlpipe.load.schema import did_you_mean
 from yamlpipe.resolve import Request, Resolver, Source
 from yamlpipe.resolve.cache import sha256_hex
@@ -34,6 +34,7 @@ from yamlpipe.spec.model import (
     TaskOutputArg,
 )
 from yamlpipe.spec.types import describe_type, is_compatible, literal_problem
+from yamlpipe.spec.walk import iter_task_templates
 
 __all__ = ["LinkResult", "LinkedPipeline", "LinkedTask", "Origin", "link_source"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from yamlpipe.errors import WARNING, Location, YamlpipeError
 from yamlpipe.load.schema import did_you_mean
-from yamlpipe.spec.expr import Ref, Template, iter_operands
+from yamlpipe.spec.expr import Ref
 from yamlpipe.spec.model import (
     NAMED_PLACEHOLDERS,
     Argument,
@@ -27,6 +27,7 @@ from yamlpipe.spec.model import (
     V2Placeholder,
 )
 from yamlpipe.spec.naming import is_python_keyword_name, python_name
+from yamlpipe.spec.walk import iter_task_templates
 
 V2_OUTPUT_PLACEHOLDERS = ("outputUri", "outputMetadata")
 RESOURCE_OUTPUTS = ("manifest", "name")
@@ -506,26 +507,6 @@ def known_outputs(task: Task) -> list[str] | None:
     if task.snapshot is not None:
         return list(SNAPSHOT_OUTPUTS)
     return None
-
-
-def iter_task_templates(task: Task) -> Iterator[Template]:
-    """Every string of a task that may hold expressions."""
-    for arg in task.arguments:
-        if isinstance(arg.value, Template):
-            yield arg.value
-    for var in task.env:
-        if isinstance(var.value, Template):
-            yield var.value
-    if task.when is not None:
-        yield from (op for op in iter_operands(task.when) if isinstance(op, Template))
-    if task.for_each is not None and task.for_each.source is not None:
-        yield task.for_each.source
-    if task.container is not None:
-        yield from task.container.command
-        yield from task.container.args
-        yield from task.container.env.values()
-    if task.resource is not None:
-        yield from task.resource.templates
 
 
 def iter_pipeline_problems(pipeline: Pipeline) -> Iterator[YamlpipeError]:
