@@ -32,13 +32,11 @@ if TYPE_CHECKING:
         write_bytes,
         write_package,
     )
+    from yamlpipe.api.files import FileReport, discover_files, validate_paths
     from yamlpipe.api.validate import (
-        FileReport,
         LockReport,
         Workspace,
-        discover_files,
         lock_paths,
-        validate_paths,
     )
     from yamlpipe.load import (
         LoadResult,
@@ -57,7 +55,7 @@ _EXPORTS = {
     "CatalogSource": "yamlpipe.api.catalog",
     "CheckResult": "yamlpipe.api.compile",
     "CompileReport": "yamlpipe.api.compile",
-    "FileReport": "yamlpipe.api.validate",
+    "FileReport": "yamlpipe.api.files",
     "LoadResult": "yamlpipe.load",
     "LockReport": "yamlpipe.api.validate",
     "ResolveOptions": "yamlpipe.resolve",
@@ -65,7 +63,7 @@ _EXPORTS = {
     "build_catalog_file": "yamlpipe.api.catalog",
     "check_package": "yamlpipe.api.compile",
     "compile_file": "yamlpipe.api.compile",
-    "discover_files": "yamlpipe.api.validate",
+    "discover_files": "yamlpipe.api.files",
     "entry_record": "yamlpipe.api.catalog",
     "graph_text": "yamlpipe.api.compile",
     "load_file": "yamlpipe.load",
@@ -77,7 +75,7 @@ _EXPORTS = {
     "package_format": "yamlpipe.api.compile",
     "problem_reports": "yamlpipe.api.catalog",
     "schema_text": "yamlpipe.load",
-    "validate_paths": "yamlpipe.api.validate",
+    "validate_paths": "yamlpipe.api.files",
     "write_bytes": "yamlpipe.api.compile",
     "write_package": "yamlpipe.api.compile",
 }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yamlpipe.api.validate import FileReport
+from yamlpipe.api.files import FileReport
 from yamlpipe.errors import YamlpipeError
 from yamlpipe.resolve.cache import write_atomically
 from yamlpipe.resolve.catalog import (

@@ -1,54 +1,20 @@
-"""Checking files: load alone, or resolve and link with everything they use; lock files."""
+"""Checking files with everything they use (resolve and link), and writing lock files."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
-from yamlpipe.link import LinkResult, link_source, source_for_file
-from yamlpipe.load import LoadResult, load_file, read_text_file
+from yamlpipe.api.files import FileReport, discover_files
+from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
+from yamlpipe.link import link_source, source_for_file
+from yamlpipe.load import read_text_file
 from yamlpipe.resolve import ResolveOptions, Resolver, display_path
 from yamlpipe.resolve.cache import Cache, default_cache_root
 from yamlpipe.resolve.config import ProjectConfig, load_config
 from yamlpipe.resolve.lock import LockEntry, is_lock_current, read_lock, write_lock
-
-YAML_SUFFIXES = (".yaml", ".yml")
-NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What checking one file found, with the texts of every file its messages point into."""
-
-    file: str
-    problems: tuple[YamlpipeError, ...]
-    texts: Mapping[str, str] = field(default_factory=dict)
-    link: LinkResult | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.problems)
-
-
-def discover_files(paths: Iterable[str]) -> Iterator[str]:
-    """Files named directly, and every *.yaml/*.yml below named folders (sorted, no dotfiles)."""
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_dir():
-            yield raw
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if _is_candidate(name):
-                    yield os.path.normpath(os.path.join(root, name))
-
-
-def _is_candidate(name: str) -> bool:
-    return name.endswith(YAML_SUFFIXES) and not name.startswith(".") and name not in NOT_SPECS
 
 
 class Workspace:
@@ -95,26 +61,15 @@ def _texts_of(problems: Iterable[YamlpipeError]) -> dict[str, str]:
     return texts
 
 
-def validate_paths(
-    paths: Iterable[str],
-    *,
-    resolve: bool = True,
-    options: ResolveOptions | None = None,
-    cache_root: Path | None = None,
+def check_linked(
+    files: Sequence[str], options: ResolveOptions | None, cache_root: Path | None
 ) -> list[FileReport]:
-    """Check every file under the given paths: alone (resolve=False) or with all it uses."""
-    files = list(discover_files(paths))
-    if not resolve:
-        return [_report(load_file(f)) for f in files]
+    """Resolve and link each file with everything it uses (one workspace for the run)."""
     workspace = Workspace(options or ResolveOptions(), cache_root)
     try:
         return [workspace.check(f) for f in files]
     finally:
         workspace.close()
-
-
-def _report(result: LoadResult) -> FileReport:
-    return FileReport(result.file, result.problems, {result.file: result.text})
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def validate(
     Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.
     """
     require_paths(paths)
-    options = api.ResolveOptions(offline=offline, frozen=frozen)
+    options = None if no_resolve else api.ResolveOptions(offline=offline, frozen=frozen)
     reports = api.validate_paths(paths, resolve=not no_resolve, options=options)
     print_reports(reports, output_format)
     failed = any(not r.ok for r in reports) or (strict and any(r.problems for r in reports))

@@ -6,9 +6,12 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from yamlpipe.api import FileReport
 from yamlpipe.errors import YamlpipeError
+
+if TYPE_CHECKING:
+    from yamlpipe.api import FileReport
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
