@@ -21,3 +21,28 @@ def run_cli(*args: str, cwd: Path | str | None = None) -> subprocess.CompletedPr
         env=env,
         timeout=120,
     )
+
+
+KFP_VERSION = "1.8.22"
+
+
+def kfp_python() -> Path:
+    """The kfp 1.8.22 interpreter for interop tests: YAMLPIPE_KFP_PYTHON, else <repo>/.venv-kfp.
+
+    Missing, the calling test is skipped; with YAMLPIPE_REQUIRE_KFP=1 (as in CI) it fails.
+    """
+    import pytest
+
+    configured = os.environ.get("YAMLPIPE_KFP_PYTHON")
+    candidate = Path(configured) if configured else ROOT / ".venv-kfp" / "bin" / "python"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    source = "YAMLPIPE_KFP_PYTHON" if configured else "the default location"
+    reason = (
+        f"no kfp {KFP_VERSION} interpreter at {candidate} ({source}); create one with "
+        f"`python -m venv .venv-kfp && .venv-kfp/bin/pip install kfp=={KFP_VERSION}` or set "
+        "YAMLPIPE_KFP_PYTHON (YAMLPIPE_REQUIRE_KFP=1 turns this skip into a failure)"
+    )
+    if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,14 +27,13 @@ from interop.workflow_structure import workflow_structure
 
 from yamlpipe.api import compile_file
 
-from helpers import ROOT
+from helpers import KFP_VERSION, ROOT, kfp_python
 
 TWINS = sorted(
     p for p in (ROOT / "tests" / "interop" / "pipelines").glob("*.py") if p.stem != "twin"
 )
 RUNNER = ROOT / "tests" / "interop" / "kfp_workflows.py"
 GOLDEN = ROOT / "tests" / "golden"
-KFP_VERSION = "1.8.22"
 MIN_TWINS = 10
 ALWAYS_DIFFERENT = {
     # Resource, volume and snapshot tasks are never cached unless asked: a cached result
@@ -44,17 +42,6 @@ ALWAYS_DIFFERENT = {
     "kind:volume": ["caching", "staleness"],
     "kind:snapshot": ["caching", "staleness"],
 }
-
-
-def find_kfp_python() -> tuple[Path | None, str]:
-    configured = os.environ.get("YAMLPIPE_KFP_PYTHON")
-    candidate = Path(configured) if configured else ROOT / ".venv-kfp" / "bin" / "python"
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return candidate, ""
-    return None, (
-        f"no kfp {KFP_VERSION} interpreter at {candidate}; set YAMLPIPE_KFP_PYTHON or create "
-        f"<repo>/.venv-kfp (YAMLPIPE_REQUIRE_KFP=1 turns this skip into a failure)"
-    )
 
 
 def twin_settings(twin: Path) -> dict[str, Any]:
@@ -74,11 +61,7 @@ def twin_settings(twin: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def kfp_workflows() -> dict[str, Any]:
-    python, reason = find_kfp_python()
-    if python is None:
-        if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    python = kfp_python()
     proc = subprocess.run(
         [str(python), str(RUNNER), *map(str, TWINS)],
         capture_output=True,

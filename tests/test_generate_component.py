@@ -9,7 +9,6 @@ files, as a KFP pod would.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from yamlpipe.generate import component_from_function
 from yamlpipe.generate.image import build_context_for, check_docker_engine, write_build_context
 from yamlpipe.load import load_text
 
-from helpers import run_cli
+from helpers import KFP_VERSION, kfp_python, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "generate"
@@ -42,7 +41,6 @@ FUNCTION_NAMES = [
     "scale_matrix",
     "no_output",
 ]
-KFP_VERSION = "1.8.22"
 
 
 # ---- running a component the way a pod would ------------------------------------------------
@@ -255,19 +253,8 @@ def test_create_component_from_func_writes_the_file_and_returns_a_factory(tmp_pa
 # ---- kfp 1.8.22 agrees ------------------------------------------------------------------------
 
 
-def find_kfp_python() -> Path | None:
-    configured = os.environ.get("YAMLPIPE_KFP_PYTHON")
-    candidate = Path(configured) if configured else REPO / ".venv-kfp" / "bin" / "python"
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return candidate
-    if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
-        pytest.fail(f"no kfp {KFP_VERSION} interpreter at {candidate}")
-    pytest.skip(f"no kfp {KFP_VERSION} interpreter (set YAMLPIPE_KFP_PYTHON)")
-    return None
-
-
 def run_kfp(script: str, *args: str) -> Any:
-    python = find_kfp_python()
+    python = kfp_python()
     proc = subprocess.run(
         [str(python), str(REPO / "tests" / "interop" / script), *args],
         capture_output=True,

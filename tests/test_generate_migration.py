@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,12 +22,11 @@ import pytest
 
 from yamlpipe.load.yamltext import read_yaml
 
-from helpers import run_cli
+from helpers import KFP_VERSION, kfp_python, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 MIGRATION = REPO / "tests" / "migration"
 PIPELINES = sorted(p for p in MIGRATION.glob("*.py") if p.name != "components.py")
-KFP_VERSION = "1.8.22"
 _TASK_REF = re.compile(r"\$\{\{\s*tasks\.([A-Za-z0-9_-]+)\.outputs")
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -57,12 +55,7 @@ def relative(path: Path) -> str:
 @pytest.fixture(scope="module")
 def kfp_structures() -> dict[str, Any]:
     """kfp's compiled structure of every migration pipeline, from one kfp run."""
-    configured = os.environ.get("YAMLPIPE_KFP_PYTHON")
-    python = Path(configured) if configured else REPO / ".venv-kfp" / "bin" / "python"
-    if not (python.is_file() and os.access(python, os.X_OK)):
-        if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
-            pytest.fail(f"no kfp {KFP_VERSION} interpreter at {python}")
-        pytest.skip(f"no kfp {KFP_VERSION} interpreter (set YAMLPIPE_KFP_PYTHON)")
+    python = kfp_python()
     proc = subprocess.run(
         [str(python), str(REPO / "tests" / "interop" / "kfp_compile.py")]
         + [relative(p) for p in PIPELINES],

@@ -20,7 +20,6 @@ subprocess of the CLI, over the same files.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,10 +28,11 @@ from typing import Any
 
 import pytest
 
+from helpers import KFP_VERSION, kfp_python
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus" / "components"
 KFP_LOAD = REPO / "tests" / "interop" / "kfp_load.py"
-KFP_VERSION = "1.8.22"
 EXPECTATION = re.compile(r"^#\s*expect:\s*(error|warning)\b")
 TIMEOUT_SECONDS = 600
 
@@ -82,28 +82,10 @@ def parametrize_files(files: list[Path]) -> pytest.MarkDecorator:
 # --- running the two tools (once each per module) --------------------------------------------
 
 
-def find_kfp_python() -> tuple[Path | None, str]:
-    """The kfp interpreter and, when it is missing, why."""
-    configured = os.environ.get("YAMLPIPE_KFP_PYTHON")
-    candidate = Path(configured) if configured else REPO / ".venv-kfp" / "bin" / "python"
-    if candidate.is_file() and os.access(candidate, os.X_OK):
-        return candidate, ""
-    source = "YAMLPIPE_KFP_PYTHON" if configured else "the default location"
-    return None, (
-        f"no kfp {KFP_VERSION} interpreter at {candidate} ({source}); create one with "
-        f"`python -m venv .venv-kfp && .venv-kfp/bin/pip install kfp=={KFP_VERSION}` or set "
-        "YAMLPIPE_KFP_PYTHON (YAMLPIPE_REQUIRE_KFP=1 turns this skip into a failure)"
-    )
-
-
 @pytest.fixture(scope="module")
 def kfp_report() -> dict[str, dict[str, Any]]:
     """kfp's verdict on every file, keyed by repository-relative path."""
-    python, reason = find_kfp_python()
-    if python is None:
-        if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    python = kfp_python()
     proc = subprocess.run(
         [str(python), str(KFP_LOAD), *map(relative, ALL_FILES)],
         cwd=REPO,
