@@ -33,7 +33,7 @@ from yamlpipe.compile.scopes import Call, DagScope, ExitScope
 from yamlpipe.compile.settings import Settings, combine, from_task_settings
 from yamlpipe.compile.templates import EnvValue, Leaf, LeafRequest, Mount
 from yamlpipe.compile.values import as_value, serialize
-from yamlpipe.errors import YamlpipeError, has_errors
+from yamlpipe.errors import Location, YamlpipeError, has_errors
 from yamlpipe.link import LinkedPipeline
 from yamlpipe.load.yamltext import gc_paused
 from yamlpipe.spec.expr import Template
@@ -58,6 +58,9 @@ class CompileResult:
 
     workflow: Json | None
     problems: tuple[YamlpipeError, ...]
+    sources: Mapping[tuple[str, str], Location] = field(default_factory=dict)
+    """(DAG template, task name) -> where the task is written; ("", "onExit") for the exit
+    handler. The runner names failed tasks by it."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class _Compiler:
     templates: dict[str, Json] = field(default_factory=dict)
     by_key: dict[Hashable, str] = field(default_factory=dict)
     cache: dict[Hashable, Any] = field(default_factory=dict)
+    sources: dict[tuple[str, str], Location] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[YamlpipeError]:
@@ -237,6 +241,10 @@ class _Compiler:
         tasks = [self.volume_task(dag, v) for v in volume_ids]
         tasks.extend(self.dag_task(dag, p, calls[n]) for n, p in plan.tasks.items())
         self.templates[name] = dag_template(name, dag, demand, tasks)
+        for volume, task_id in volume_ids.items():
+            self.sources[(name, task_id)] = pipeline.volumes[volume].loc
+        for task_name, task_plan in plan.tasks.items():
+            self.sources[(name, ids[task_name])] = task_plan.task.loc
         return name
 
     def dag_task(self, dag: _Dag, plan: TaskPlan, call: Call) -> Json:
@@ -248,6 +256,7 @@ class _Compiler:
             return task_entry(plan, call, dag.scope, task_id, dependencies)
         name = self.namer.claim(f"for-loop-{task_id}")
         wrapper, outer = loop_wrapper(plan, call, dag.scope, task_id, name)
+        self.sources[(name, task_id)] = task.loc
         self.templates[name] = wrapper
         head = {"name": task_id, "template": name}
         return {**head, "dependencies": sorted(dependencies), **outer} if dependencies else outer
@@ -293,6 +302,7 @@ class _Compiler:
             template = leaf.build(name)
             call = self.leaf_call(leaf, name)
         self.templates[name] = hardwire(template, call, ExitScope(), plan.task)
+        self.sources[("", "onExit")] = plan.task.loc
         return name
 
 
@@ -468,4 +478,6 @@ def compile_workflow(graph: LinkedPipeline) -> CompileResult:
     with gc_paused():  # many small objects, none freed: collecting would only cost time
         workflow = compiler.compile()
     problems = tuple(sorted(compiler.problems, key=YamlpipeError.sort_key))
-    return CompileResult(None if has_errors(problems) else workflow, problems)
+    if has_errors(problems):
+        return CompileResult(None, problems)
+    return CompileResult(workflow, problems, dict(compiler.sources))
