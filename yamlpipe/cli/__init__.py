@@ -18,6 +18,7 @@ from yamlpipe.cli import catalog as catalog_commands
 from yamlpipe.cli import compile as compile_commands
 from yamlpipe.cli import generate as generate_commands
 from yamlpipe.cli import render
+from yamlpipe.cli import run as run_commands
 from yamlpipe.cli.common import (
     EXIT_BUG,
     EXIT_INVALID,
@@ -163,6 +164,7 @@ def schema(kind: Annotated[SchemaKind, typer.Argument(help="Which schema to prin
 catalog_commands.register(app)
 compile_commands.register(app)
 generate_commands.register(app)
+run_commands.register(app)
 
 
 def _log_bug(exc: BaseException) -> str:

@@ -1,0 +1,326 @@
+"""A compiled package (ours or KFP 1.8's) read into a Workflow the runner can execute, and the
+check that it stays inside the Argo subset KFP v1 emits: anything else is refused before a
+run starts, naming the template and the field, at its line in the package."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from yamlpipe.compile import package_format
+from yamlpipe.errors import Location, PathPart, YamlpipeError
+from yamlpipe.load.yamltext import Document, read_yaml
+from yamlpipe.run.template import SubstitutionError, iter_strings, iter_tags
+
+Json = dict[str, Any]
+MAX_PACKAGE_BYTES = 64 * 1024 * 1024
+PIPELINE_SPEC = "pipelines.kubeflow.org/pipeline_spec"
+COMPONENT_SPEC = "pipelines.kubeflow.org/component_spec"
+
+SPEC_KEYS = {
+    "entrypoint", "templates", "arguments", "onExit", "serviceAccountName", "parallelism",
+    "activeDeadlineSeconds", "ttlStrategy", "ttlSecondsAfterFinished", "podGC",
+    "imagePullSecrets", "volumes", "nodeSelector", "tolerations", "affinity",
+    "securityContext", "priority", "podPriority", "podPriorityClassName", "podDisruptionBudget",
+    "hostNetwork", "dnsPolicy", "dnsConfig", "metrics", "archiveLogs", "podMetadata",
+    "schedulerName", "automountServiceAccountToken", "executor", "hostAliases",
+    "podSpecPatch", "artifactRepositoryRef", "shutdown",
+}  # fmt: skip
+"""Workflow spec fields the runner honours or may ignore (scheduling, cleanup, metadata)."""
+TEMPLATE_KEYS = {
+    "name", "inputs", "outputs", "metadata", "retryStrategy", "activeDeadlineSeconds",
+    "container", "dag", "resource", "parallelism", "volumes", "nodeSelector",
+    "tolerations", "affinity", "serviceAccountName", "securityContext", "podSpecPatch",
+    "priorityClassName", "priority", "schedulerName", "automountServiceAccountToken",
+    "archiveLocation", "hostAliases", "metrics", "executor",
+}  # fmt: skip
+CONTAINER_KEYS = {
+    "name", "image", "command", "args", "env", "resources", "volumeMounts", "imagePullPolicy",
+    "workingDir", "securityContext", "ports", "lifecycle", "livenessProbe", "readinessProbe",
+    "startupProbe", "terminationMessagePath", "terminationMessagePolicy", "tty", "stdin",
+}  # fmt: skip
+TASK_KEYS = {"name", "template", "arguments", "dependencies", "when", "withItems", "withParam"}
+DAG_KEYS = {"tasks", "failFast"}
+RESOURCE_KEYS = {
+    "action", "manifest", "successCondition", "failureCondition", "setOwnerReference",
+    "mergeStrategy", "flags",
+}  # fmt: skip
+ENV_SOURCES = {"secretKeyRef", "fieldRef", "resourceFieldRef"}
+KIND_KEYS = ("container", "dag", "resource")
+
+
+class PackageError(YamlpipeError):
+    """A package that cannot be read or run."""
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """An Argo Workflow to run, with the positions of its fields in the package file."""
+
+    document: Document
+    data: Json
+    templates: Mapping[str, Json]
+    template_index: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.document.file
+
+    @property
+    def spec(self) -> Json:
+        spec: Json = self.data["spec"]
+        return spec
+
+    @property
+    def entrypoint(self) -> str:
+        return str(self.spec["entrypoint"])
+
+    @property
+    def on_exit(self) -> str | None:
+        value = self.spec.get("onExit")
+        return str(value) if value else None
+
+    @property
+    def name(self) -> str:
+        """The name a run starts from: `generateName` (a random suffix follows) or `name`."""
+        metadata = self.data.get("metadata") or {}
+        return str(metadata.get("generateName") or metadata.get("name") or "pipeline-")
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        return (self.data.get("metadata") or {}).get("annotations") or {}
+
+    def arguments(self, kind: str) -> list[Json]:
+        return list((self.spec.get("arguments") or {}).get(kind) or [])
+
+    def loc(self, path: tuple[PathPart, ...], *, key: bool = False) -> Location:
+        return self.document.loc(path, key=key)
+
+    def template_loc(self, name: str, *rest: PathPart, key: bool = False) -> Location:
+        index = self.template_index.get(name)
+        if index is None:
+            return self.loc(("spec",))
+        return self.loc(("spec", "templates", index, *rest), key=key)
+
+    def pipeline_inputs(self) -> list[Json]:
+        """The pipeline's declared inputs (name, type, default) from KFP's pipeline_spec."""
+        try:
+            spec = json.loads(self.annotations.get(PIPELINE_SPEC) or "{}")
+        except json.JSONDecodeError:
+            return []
+        inputs = spec.get("inputs") if isinstance(spec, dict) else None
+        return [i for i in inputs or [] if isinstance(i, dict) and "name" in i]
+
+
+def template_kind(template: Json) -> str:
+    """`container`, `dag` or `resource` (what the KFP v1 subset has), else the unknown kind."""
+    for kind in KIND_KEYS:
+        if kind in template:
+            return kind
+    others = [k for k in template if k not in TEMPLATE_KEYS]
+    return others[0] if others else "none"
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def _archive_text(data: bytes, fmt: str, file: str) -> str:
+    """The one YAML file inside a .zip or .tar.gz package."""
+    try:
+        if fmt == "zip":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = [n for n in archive.namelist() if n.endswith((".yaml", ".yml"))]
+                if len(names) == 1 and archive.getinfo(names[0]).file_size <= MAX_PACKAGE_BYTES:
+                    return archive.read(names[0]).decode("utf-8")
+        else:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+                members = [m for m in archive.getmembers() if m.isfile()]
+                members = [m for m in members if m.name.endswith((".yaml", ".yml"))]
+                if len(members) == 1 and members[0].size <= MAX_PACKAGE_BYTES:
+                    stream = archive.extractfile(members[0])
+                    if stream is not None:
+                        return stream.read().decode("utf-8")
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, UnicodeDecodeError) as exc:
+        raise PackageError(Location(file), f"cannot read the package: {exc}") from None
+    raise PackageError(
+        Location(file),
+        "the package must hold exactly one .yaml file (KFP names it pipeline.yaml)",
+    )
+
+
+def read_package_file(path: str | os.PathLike[str]) -> Workflow:
+    """Read a package (.yaml, .zip or .tar.gz) into a Workflow, or raise a PackageError."""
+    file = os.fspath(path)
+    fmt = package_format(file)
+    if fmt is None:
+        raise PackageError(
+            Location(file),
+            "a package ends in .yaml, .yml, .zip, .tar.gz or .tgz",
+            "give a compiled package or a pipeline file",
+        )
+    try:
+        with open(file, "rb") as stream:
+            data = stream.read(MAX_PACKAGE_BYTES + 1)
+    except OSError as exc:
+        raise PackageError(Location(file), f"cannot read {file}: {exc.strerror}") from None
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise PackageError(Location(file), "the package is larger than 64 MiB")
+    if fmt == "yaml":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PackageError(Location(file), f"the package is not UTF-8 text: {exc}") from None
+    else:
+        text = _archive_text(data, fmt, file)
+    return read_workflow_text(text, file)
+
+
+def read_workflow_text(text: str, file: str) -> Workflow:
+    """Parse Workflow YAML; refuse what is not an Argo Workflow."""
+    document = read_yaml(text, file)
+    return workflow_from_document(document)
+
+
+def workflow_from_document(document: Document) -> Workflow:
+    data = document.data
+    file = document.file
+    if not isinstance(data, dict) or data.get("kind") != "Workflow":
+        raise PackageError(
+            Location(file, 1, 1),
+            "this is not an Argo Workflow (kind: Workflow)",
+            "run a pipeline file, or a package written by `yamlpipe compile` or KFP's compiler",
+        )
+    spec = data.get("spec")
+    if not isinstance(spec, dict) or not isinstance(spec.get("templates"), list):
+        raise PackageError(document.loc(("spec",)), "the Workflow has no spec.templates list")
+    templates: dict[str, Json] = {}
+    index: dict[str, int] = {}
+    for position, template in enumerate(spec["templates"]):
+        if not isinstance(template, dict) or not isinstance(template.get("name"), str):
+            raise PackageError(
+                document.loc(("spec", "templates", position)), "a template without a name"
+            )
+        templates[template["name"]] = template
+        index[template["name"]] = position
+    return Workflow(document, data, templates, index)
+
+
+def workflow_from_dict(data: Json, file: str) -> Workflow:
+    """A Workflow compiled in memory (no package file): positions are the file's."""
+    return workflow_from_document(Document(file, "", data))
+
+
+# ---- the supported subset -----------------------------------------------------------------
+
+
+def _unsupported(
+    workflow: Workflow, template: str | None, path: tuple[PathPart, ...], field_name: str
+) -> YamlpipeError:
+    where = f"template {template!r}" if template else "the Workflow spec"
+    if template:
+        loc = workflow.template_loc(template, *path, key=True)
+    else:
+        loc = workflow.loc(("spec", *path), key=True)
+    return PackageError(
+        loc,
+        f"{where} uses {field_name!r}, which is outside the Argo subset KFP v1 emits",
+        "yamlpipe runs what KFP v1 compiles (container, DAG and resource templates); "
+        "submit this Workflow to an Argo cluster instead",
+    )
+
+
+def _extra_keys(data: Any, allowed: set[str]) -> list[str]:
+    return sorted(k for k in data if k not in allowed) if isinstance(data, dict) else []
+
+
+def iter_unsupported(workflow: Workflow) -> Iterator[YamlpipeError]:
+    """Every field outside the KFP v1 subset, located in the package."""
+    for key in _extra_keys(workflow.spec, SPEC_KEYS):
+        yield _unsupported(workflow, None, (key,), key)
+    if workflow.entrypoint not in workflow.templates:
+        yield PackageError(
+            workflow.loc(("spec", "entrypoint")),
+            f"the entrypoint {workflow.entrypoint!r} is not a template of this Workflow",
+        )
+    if workflow.on_exit and workflow.on_exit not in workflow.templates:
+        yield PackageError(
+            workflow.loc(("spec", "onExit")),
+            f"onExit names {workflow.on_exit!r}, which is not a template of this Workflow",
+        )
+    for name, template in workflow.templates.items():
+        yield from _template_problems(workflow, name, template)
+
+
+def _template_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
+    for key in _extra_keys(template, TEMPLATE_KEYS):
+        yield _unsupported(workflow, name, (key,), key)
+    kinds = [k for k in KIND_KEYS if k in template]
+    if len(kinds) != 1:
+        yield PackageError(
+            workflow.template_loc(name),
+            f"template {name!r} must have exactly one of container, dag or resource",
+        )
+        return
+    kind = kinds[0]
+    allowed = {"container": CONTAINER_KEYS, "dag": DAG_KEYS, "resource": RESOURCE_KEYS}[kind]
+    for key in _extra_keys(template[kind], allowed):
+        yield _unsupported(workflow, name, (kind, key), f"{kind}.{key}")
+    if kind == "dag":
+        yield from _dag_problems(workflow, name, template)
+    if kind == "container":
+        yield from _env_problems(workflow, name, template)
+    yield from _tag_problems(workflow, name, template)
+
+
+def _dag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
+    tasks = template["dag"].get("tasks") or []
+    names = {t.get("name") for t in tasks if isinstance(t, dict)}
+    for position, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            continue
+        for key in _extra_keys(task, TASK_KEYS):
+            yield _unsupported(workflow, name, ("dag", "tasks", position, key), f"tasks[].{key}")
+        if task.get("template") not in workflow.templates:
+            yield PackageError(
+                workflow.template_loc(name, "dag", "tasks", position, "template"),
+                f"task {task.get('name')!r} of template {name!r} runs template "
+                f"{task.get('template')!r}, which this Workflow does not have",
+            )
+        for dependency in task.get("dependencies") or []:
+            if dependency not in names:
+                yield PackageError(
+                    workflow.template_loc(name, "dag", "tasks", position, "dependencies"),
+                    f"task {task.get('name')!r} depends on {dependency!r}, which is not a task "
+                    f"of template {name!r}",
+                )
+
+
+def _env_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
+    for position, variable in enumerate(template["container"].get("env") or []):
+        source = variable.get("valueFrom") if isinstance(variable, dict) else None
+        for key in _extra_keys(source, ENV_SOURCES):
+            path = ("container", "env", position, "valueFrom", key)
+            yield _unsupported(workflow, name, path, f"env[].valueFrom.{key}")
+
+
+def _tag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
+    for path, text in iter_strings(template):
+        try:
+            tags = iter_tags(text)
+        except SubstitutionError as exc:
+            yield PackageError(workflow.template_loc(name, *path), str(exc))
+            continue
+        for tag in tags:
+            if tag.strip().startswith("="):
+                yield PackageError(
+                    workflow.template_loc(name, *path),
+                    f"template {name!r} uses an Argo expression tag {{{{{tag}}}}}, which KFP v1 "
+                    "never emits",
+                    "submit this Workflow to an Argo cluster instead",
+                )
