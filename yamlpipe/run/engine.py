@@ -527,8 +527,9 @@ class Engine:
             if not all(n.fulfilled for n in dag.task_nodes.values()):
                 return
         self._omit_unvisited(dag)
-        failed = dag.failure or next(
-            (dag.task_nodes[t] for t in sorted(dag.task_nodes) if dag.task_nodes[t].failed), None
+        failed = next(
+            (dag.task_nodes[t] for t in sorted(dag.task_nodes) if dag.task_nodes[t].failed),
+            dag.failure,
         )
         if failed is not None:
             self._finish(node, failed.phase, f"child '{failed.display}' {failed.phase.lower()}")

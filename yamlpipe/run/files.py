@@ -101,6 +101,8 @@ def collect_outputs(step: Step, types: Mapping[str, str]) -> Outputs:
             check_type(output.name, value, types.get(output.name))
             outputs.parameters[output.name] = value
         elif exists:
+            if output.name in types and os.path.isfile(local):
+                check_type(output.name, _read_parameter(local, output.name, output.path), types[output.name])
             outputs.artifacts[output.name] = Artifact(output.name, path=local)
         elif not output.optional:
             raise NodeError(

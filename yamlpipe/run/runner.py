@@ -224,7 +224,7 @@ def runnable_problems(source: RunSource, backend: str, secrets: Secrets) -> list
 
 
 def output_types(template: Json) -> dict[str, str]:
-    """Argo output parameter name -> the KFP type its component declares."""
+    """Argo output name (parameter or artifact) -> the KFP type its component declares."""
     annotations = (template.get("metadata") or {}).get("annotations") or {}
     try:
         spec = json.loads(annotations.get(COMPONENT_SPEC) or "{}")
@@ -236,7 +236,8 @@ def output_types(template: Json) -> dict[str, str]:
         if kind and isinstance(output.get("name"), str):
             declared[param_name(output["name"])] = kind
     found = {}
-    for param in (template.get("outputs") or {}).get("parameters") or []:
+    outputs = template.get("outputs") or {}
+    for param in [*(outputs.get("parameters") or []), *(outputs.get("artifacts") or [])]:
         name = str(param.get("name"))
         matches = [d for d in declared if name == d or name.endswith("-" + d)]
         if matches:
