@@ -97,7 +97,7 @@ def test_case(case: Path, tmp_path: Path) -> None:
         assert record.state == expected["state"], result.stderr
         for name, wanted in (expected.get("tasks") or {}).items():
             _check_task(record, name, wanted, tmp_path)
-    assert all(not t.state in ("Pending", "Running") for t in record.tasks)
+    assert all(t.state not in ("Pending", "Running") for t in record.tasks)
     for path in expected.get("absent") or []:
         assert not Path(path.format(tmp=tmp_path)).exists(), f"{path} should not exist"
     secret = expected.get("never_stored")

@@ -1,0 +1,140 @@
+"""The compiler's oracle: KFP v1 DSL programs compiled by kfp 1.8.22 and by yamlpipe
+(`dsl-compile`), both packages run with `yamlpipe run`; they must end the same way, every
+step with the same state and the same output values.
+
+Steps are compared as a multiset of (component, state, outputs), so the two compilers may
+name templates and tasks differently; output names are compared without the template prefix.
+Programs live in tests/run/kfp/ (the runner's own) and tests/kfp_programs/ (the DSL's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yamlpipe.run.store import RunStore, TaskRecord
+
+from helpers import ROOT, kfp_python
+
+FOLDERS = [ROOT / "tests" / "run" / "kfp", ROOT / "tests" / "kfp_programs"]
+PROGRAMS = sorted(
+    p
+    for folder in FOLDERS
+    if folder.is_dir()
+    for p in folder.glob("*.py")
+    if p.stem not in ("steps", "components") and not p.stem.startswith("_")
+)
+ARGUMENTS = {"retries": {"counter": "{tmp}/counter"}}
+"""Run arguments for programs that need a place of their own."""
+MAX_OUTPUT = 4096
+KFP_BUGS = {
+    "fan_in": "kfp 1.8.22 makes the loop's DAG output read an output parameter its body never "
+    "declares (the body's output is only an artifact), so Argo cannot resolve it",
+}
+"""Programs whose KFP package fails where ours succeeds (docs/run.md lists them)."""
+
+
+@pytest.fixture(scope="module")
+def kfp_packages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Every program compiled by kfp 1.8.22, in one kfp process."""
+    out = tmp_path_factory.mktemp("kfp-packages")
+    proc = subprocess.run(
+        [str(kfp_python()), str(ROOT / "tests" / "interop" / "kfp_packages.py"), str(out)]
+        + [str(p) for p in PROGRAMS],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _yamlpipe_package(program: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    dsl_compile = Path(sys.executable).with_name("dsl-compile")
+    return subprocess.run(
+        [str(dsl_compile), "--py", str(program), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _run(package: Path, project: Path, program: str) -> tuple[str, list[tuple[Any, ...]]]:
+    project.mkdir()
+    arguments = [f"-a{k}={v.format(tmp=project)}" for k, v in ARGUMENTS.get(program, {}).items()]
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "yamlpipe", "run", str(package), "-q", "--no-cache", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    with RunStore(project) as store:
+        (record,) = store.runs()
+        record = store.run(record.id)
+        templates = {t["name"]: t for t in store.workflow(record.id)["spec"]["templates"]}
+    steps = [
+        _step(task, templates.get(task.template, {}))
+        for task in record.tasks
+        if task.kind == "Pod" or (task.kind == "Skipped" and task.template in templates)
+    ]
+    return record.state, sorted(steps)
+
+
+def _component(template: dict[str, Any]) -> str:
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    spec = annotations.get("pipelines.kubeflow.org/component_spec")
+    if spec:
+        return str(json.loads(spec).get("name"))
+    return re.sub(r"-\d+$", "", str(template.get("name", "")))
+
+
+def _output_value(value: str, path: str | None) -> str:
+    if path is None:
+        return value
+    if not os.path.isfile(path) or os.path.getsize(path) > MAX_OUTPUT:
+        return "<folder or large file>"
+    text = Path(path).read_text("utf-8", errors="replace")
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _step(task: TaskRecord, template: dict[str, Any]) -> tuple[Any, ...]:
+    prefix = f"{template.get('name', '')}-"
+    outputs: dict[str, str] = {}
+    for name, value in (task.outputs.get("parameters") or {}).items():
+        outputs[name.removeprefix(prefix)] = _output_value(value, None)
+    for name, path in (task.outputs.get("artifacts") or {}).items():
+        outputs[name.removeprefix(prefix)] = _output_value("", path)
+    return (_component(template), task.state, json.dumps(outputs, sort_keys=True))
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=[p.stem for p in PROGRAMS])
+def test_both_packages_run_the_same(
+    program: Path, kfp_packages: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    folder, refused = kfp_packages
+    if program.stem in refused:
+        pytest.skip(f"kfp 1.8.22 refuses this program: {refused[program.stem]}")
+    ours = tmp_path / "ours.yaml"
+    compiled = _yamlpipe_package(program, ours)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    kfp_state, kfp_steps = _run(folder / f"{program.stem}.yaml", tmp_path / "kfp", program.stem)
+    our_state, our_steps = _run(ours, tmp_path / "ours", program.stem)
+    if program.stem in KFP_BUGS:
+        assert (kfp_state, our_state) == ("Error", "Succeeded"), KFP_BUGS[program.stem]
+        return
+    assert (our_state, Counter(our_steps)) == (kfp_state, Counter(kfp_steps))
