@@ -8,7 +8,7 @@ def pipeline(who: str = "world"):
     hello = dsl.ContainerOp(
         name="hello",
         image="alpine",
-        command=["sh", "-c", 'echo "hello %s" > /tmp/greeting.txt' % who],
+        command=["sh", "-c", f'echo "hello {who}" > /tmp/greeting.txt'],
         file_outputs={"greeting": "/tmp/greeting.txt"},
     )
     dsl.ContainerOp(

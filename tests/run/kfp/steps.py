@@ -46,7 +46,10 @@ def flaky(counter: str, succeed_at: int) -> int:
     """Fail until the attempt number kept in `counter` reaches succeed_at."""
     import os
 
-    attempt = int(open(counter).read()) + 1 if os.path.exists(counter) else 1
+    attempt = 1
+    if os.path.exists(counter):
+        with open(counter) as f:
+            attempt = int(f.read()) + 1
     with open(counter, "w") as f:
         f.write(str(attempt))
     if attempt < succeed_at:
