@@ -71,7 +71,7 @@ class PlainProgress:
         self.seen[node.id] = key
         attempt = f" attempt {len(node.attempts)}" if len(node.attempts) > 1 else ""
         took = f" in {_seconds(duration(node))}" if node.fulfilled and node.started_at else ""
-        why = f": {node.message}" if node.message and state != "Succeeded" else ""
+        why = f": {node.message}" if node.message and state not in ("Succeeded", "Cached") else ""
         stamp = time.strftime("%H:%M:%S")
         self.stream.write(f"{stamp} {node.display:<30} {state}{attempt}{took}{why}\n")
         self.stream.flush()

@@ -471,7 +471,11 @@ class Engine:
                 self._finish(self._task_node(dag, name, SKIP_NODE), ERROR, str(exc))
                 return
         if expands:
-            self._visit_loop(dag, name, resolved, given)
+            # Argo resolves artifact arguments before expanding: their `from` tags are gone.
+            arguments = {
+                k: v for k, v in (resolved.get("arguments") or {}).items() if k != "artifacts"
+            }
+            self._visit_loop(dag, name, {**resolved, "arguments": arguments}, given)
             return
         if not proceed:
             node = self._task_node(dag, name, SKIP_NODE)

@@ -102,7 +102,11 @@ def collect_outputs(step: Step, types: Mapping[str, str]) -> Outputs:
             outputs.parameters[output.name] = value
         elif exists:
             if output.name in types and os.path.isfile(local):
-                check_type(output.name, _read_parameter(local, output.name, output.path), types[output.name])
+                check_type(
+                    output.name,
+                    _read_parameter(local, output.name, output.path),
+                    types[output.name],
+                )
             outputs.artifacts[output.name] = Artifact(output.name, path=local)
         elif not output.optional:
             raise NodeError(
