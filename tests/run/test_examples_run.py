@@ -51,3 +51,29 @@ def test_what_needs_more_than_this_machine_is_refused(
     assert reason in result.stderr
     assert f"{pipeline}:" in result.stderr
     assert not (tmp_path / ".yamlpipe" / "runs").exists()
+
+
+def test_a_run_is_drawn_coloured_by_state(tmp_path: Path) -> None:
+    assert (
+        run_cli("run", str(ROOT / "tests/run/cases/exit-handler.yaml"), cwd=tmp_path).returncode
+        == 1
+    )
+    with RunStore(tmp_path) as store:
+        run_id = store.runs()[0].id
+    mermaid = run_cli("graph", "--run", run_id[:8], cwd=tmp_path)
+    assert mermaid.returncode == 0, mermaid.stderr
+    assert 't_fails["fails"]:::failed' in mermaid.stdout
+    assert 't_onExit["on exit"]:::succeeded' in mermaid.stdout
+    dot = run_cli("graph", "--run", run_id, "--format", "dot", cwd=tmp_path)
+    assert 'fillcolor="#fbdada"' in dot.stdout
+    assert run_cli("graph", "--run", "nope", cwd=tmp_path).returncode == 1
+    assert run_cli("graph", cwd=tmp_path).returncode == 2
+
+
+def test_a_loop_is_one_box_counting_its_iterations(tmp_path: Path) -> None:
+    assert run_cli("run", str(PIPELINES / "quickstart.yaml"), cwd=tmp_path).returncode == 0
+    with RunStore(tmp_path) as store:
+        run_id = store.runs()[0].id
+    mermaid = run_cli("graph", "--run", run_id, cwd=tmp_path)
+    assert 't_train["train<br/>loop<br/>3 succeeded"]:::succeeded' in mermaid.stdout
+    assert "t_data --> t_train" in mermaid.stdout

@@ -6,7 +6,7 @@ import enum
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -18,10 +18,20 @@ from yamlpipe.cli.common import (
     Format,
     FormatOption,
     FrozenOption,
+    LazyModule,
     OfflineOption,
     print_reports,
     require_paths,
 )
+
+if TYPE_CHECKING:
+    from yamlpipe.api import run as run_api
+    from yamlpipe.run import graph as run_graph
+    from yamlpipe.run import store as run_store
+else:
+    run_api = LazyModule("yamlpipe.api.run")
+    run_graph = LazyModule("yamlpipe.run.graph")
+    run_store = LazyModule("yamlpipe.run.store")
 
 PipelineArgument = Annotated[
     str,
@@ -134,8 +144,28 @@ def _report_check(result: api.CheckResult, pipeline: str) -> None:
     raise typer.Exit(EXIT_INVALID)
 
 
+OptionalPipeline = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[PIPELINE]",
+        help="A pipeline file (or a graph component); not needed with --run.",
+        show_default=False,
+    ),
+]
+
+
 def graph_command(
-    pipeline: PipelineArgument,
+    pipeline: OptionalPipeline = None,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            metavar="RUN",
+            help="Draw a recorded run instead, every task coloured by its state (a run id, a "
+            "unique prefix of it, or a run name).",
+            show_default=False,
+        ),
+    ] = None,
     graph_format: Annotated[
         GraphFormat,
         typer.Option(
@@ -151,7 +181,13 @@ def graph_command(
     offline: OfflineOption = False,
 ) -> None:
     """Draw a pipeline's tasks and what they wait for, with conditions, loops and the exit
-    handler marked; nested pipelines are drawn inside their task."""
+    handler marked; nested pipelines are drawn inside their task. With --run, draw a run from
+    the run store instead, coloured by state."""
+    kind = "dot" if graph_format is GraphFormat.svg else graph_format.value
+    if run is not None:
+        _emit(run_graph_text(run, kind), graph_format, output)
+    if pipeline is None:
+        _fail_usage("give a PIPELINE file, or --run RUN")
     require_paths([pipeline])
     workspace = api.Workspace(api.ResolveOptions(offline=offline))
     try:
@@ -161,17 +197,37 @@ def graph_command(
     if not report.ok or report.link is None or report.link.graph is None:
         print_reports([report], Format.text)
         raise typer.Exit(EXIT_INVALID)
-    kind = "dot" if graph_format is GraphFormat.svg else graph_format.value
     try:
         text = api.graph_text(report.link, kind)
     except ValueError as exc:
         _fail_usage(f"{pipeline}: {exc}")
+    _emit(text, graph_format, output)
+
+
+def _emit(text: str, graph_format: GraphFormat, output: Path | None) -> NoReturn:
     data = _svg(text) if graph_format is GraphFormat.svg else text.encode("utf-8")
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
     else:
         api.write_bytes(output, data)
     raise typer.Exit(EXIT_OK)
+
+
+def run_graph_text(run: str, kind: str) -> str:
+    """A recorded run drawn from the run store of the project around the current folder."""
+    try:
+        with run_api.open_store() as store:
+            record = store.run(run)
+            workflow = store.workflow(record.id)
+    except run_store.StoreError as error:
+        typer.echo(f"yamlpipe: error: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    nodes = [
+        (t.name, "Cached" if t.cached else t.state)
+        for t in record.tasks
+        if t.kind in ("Pod", "Skipped")
+    ]
+    return run_graph.render_run_graph(workflow, nodes, kind)
 
 
 def _svg(dot_text: str) -> bytes:
