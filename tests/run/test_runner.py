@@ -466,3 +466,79 @@ def test_a_store_from_a_newer_yamlpipe_is_refused(tmp_path: Path) -> None:
     result = run_cli("runs", "list", cwd=tmp_path)
     assert result.returncode == 1
     assert "newer than this yamlpipe knows" in result.stderr
+
+
+# ---- packages outside the KFP v1 subset, failures named, the Python API, the live view ------------
+
+STEPS_WORKFLOW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: steps-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: hello, template: hello}
+  - name: hello
+    container: {image: alpine, command: [echo, hi]}
+    sidecars: [{name: db, image: postgres}]
+"""
+
+
+def test_a_package_outside_the_kfp_subset_is_refused_at_its_lines(tmp_path: Path) -> None:
+    package = write(tmp_path / "wf.yaml", STEPS_WORKFLOW)
+    result = run_cli("run", str(package), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "wf.yaml:8:5: error: template 'main' uses 'steps'" in result.stderr
+    assert "wf.yaml:12:5: error: template 'hello' uses 'sidecars'" in result.stderr
+
+
+def test_a_failed_task_is_named_at_its_line_with_its_log(tmp_path: Path) -> None:
+    result = run_cli("run", str(CASES / "exit-handler.yaml"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "exit-handler.yaml:4:3: task 'fails' failed: exit code 4" in result.stderr
+    assert "  | failing" in result.stderr
+    assert "log: .yamlpipe/runs/" in result.stderr
+
+
+def test_run_pipeline_from_python_returns_the_recorded_run(tmp_path: Path) -> None:
+    from yamlpipe.api.run import run_pipeline
+    from yamlpipe.errors import YamlpipeErrors
+
+    record = run_pipeline(CASES / "static-loop.yaml", root=tmp_path, jobs=2)
+    assert record.state == "Succeeded"
+    assert {t.name for t in record.tasks} >= {"square(0:n:2,name:a)", "total"}
+    with pytest.raises(YamlpipeErrors, match="no input 'nope'"):
+        run_pipeline(CASES / "static-loop.yaml", {"nope": 1}, root=tmp_path)
+
+
+def test_a_terminal_gets_a_live_table(tmp_path: Path) -> None:
+    import pty
+
+    pipeline = CASES / "static-loop.yaml"
+    parent, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "yamlpipe", "run", str(pipeline)],
+        cwd=tmp_path,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
+    )
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(parent, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(parent)
+    text = output.decode("utf-8", errors="replace")
+    assert "task" in text and "state" in text and "attempt" in text
+    assert "square(2:n:4,name:c)" in text
+    assert "Succeeded" in text
