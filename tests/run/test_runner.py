@@ -468,7 +468,7 @@ def test_a_store_from_a_newer_yamlpipe_is_refused(tmp_path: Path) -> None:
     assert "newer than this yamlpipe knows" in result.stderr
 
 
-# ---- packages outside the KFP v1 subset, failures named, the Python API, the live view ------------
+# ---- outside the KFP v1 subset, failures named, the Python API, the live view ---------------
 
 STEPS_WORKFLOW = """\
 apiVersion: argoproj.io/v1alpha1
