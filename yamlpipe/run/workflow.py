@@ -52,6 +52,16 @@ RESOURCE_KEYS = {
     "mergeStrategy", "flags",
 }  # fmt: skip
 ENV_SOURCES = {"secretKeyRef", "fieldRef", "resourceFieldRef"}
+LEAF_ONLY = ("retryStrategy", "activeDeadlineSeconds")
+"""Fields KFP v1 puts only on leaf templates; on a DAG template the runner would ignore them."""
+PARAMETER_KEYS = {"name", "value", "default", "valueFrom", "description", "enum", "globalName"}
+VALUE_SOURCES = {
+    "container": {"path", "default"},
+    "resource": {"jsonPath", "jqFilter", "default"},
+    "dag": {"parameter", "default"},
+}
+"""Where an output parameter's value may come from, per template kind."""
+ARTIFACT_KEYS = {"name", "path", "optional", "from", "raw", "mode", "archive", "globalName"}
 KIND_KEYS = ("container", "dag", "resource")
 
 
@@ -273,9 +283,29 @@ def _template_problems(workflow: Workflow, name: str, template: Json) -> Iterato
         yield _unsupported(workflow, name, (kind, key), f"{kind}.{key}")
     if kind == "dag":
         yield from _dag_problems(workflow, name, template)
+        for key in LEAF_ONLY:
+            if key in template:
+                yield _unsupported(workflow, name, (key,), f"{key} on a DAG template")
     if kind == "container":
         yield from _env_problems(workflow, name, template)
+    yield from _io_problems(workflow, name, template, kind)
     yield from _tag_problems(workflow, name, template)
+
+
+def _io_problems(
+    workflow: Workflow, name: str, template: Json, kind: str
+) -> Iterator[YamlpipeError]:
+    """Parameters and artifacts the runner can pass: values, files, inline data."""
+    for side in ("inputs", "outputs"):
+        for section, allowed in (("parameters", PARAMETER_KEYS), ("artifacts", ARTIFACT_KEYS)):
+            for index, item in enumerate((template.get(side) or {}).get(section) or []):
+                path = (side, section, index)
+                for key in _extra_keys(item, allowed):
+                    yield _unsupported(workflow, name, (*path, key), f"{side}.{section}[].{key}")
+                source = item.get("valueFrom") if isinstance(item, dict) else None
+                for key in _extra_keys(source, VALUE_SOURCES[kind] if side == "outputs" else set()):
+                    where = (*path, "valueFrom", key)
+                    yield _unsupported(workflow, name, where, f"{side}.{section}[].valueFrom.{key}")
 
 
 def _dag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
