@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from yamlpipe.api.files import FileReport
 from yamlpipe.api.validate import Workspace
 from yamlpipe.compile import (
     SIZE_LIMIT,
@@ -90,6 +91,22 @@ def compile_file(
 ) -> CompileReport:
     """Load, link and compile one pipeline file into a package of the given format."""
     file = os.fspath(path)
+    checked, graph = link_pipeline(file, "compile", options, cache_root)
+    if graph is None:
+        return CompileReport(file, checked.problems, checked.texts)
+    package, found = package_graph(graph, fmt)
+    problems = [*checked.problems, *found]
+    if package is not None:
+        problems.extend(size_problems(file, package, allow_large))
+    failed = package is None or has_errors(problems)
+    return CompileReport(file, tuple(problems), checked.texts, None if failed else package)
+
+
+def link_pipeline(
+    file: str, command: str, options: ResolveOptions | None = None, cache_root: Path | None = None
+) -> tuple[FileReport, LinkedPipeline | None]:
+    """Load and link a pipeline file (or graph component); the linked pipeline, or None with
+    the problems that stop `command` (a container component has no DAG to compile)."""
     workspace = Workspace(options or ResolveOptions(), cache_root)
     try:
         checked = workspace.check(file)
@@ -97,20 +114,15 @@ def compile_file(
         workspace.close()
     graph = checked.link.graph if checked.link is not None else None
     if not checked.ok or graph is None:
-        return CompileReport(file, checked.problems, checked.texts)
+        return checked, None
     if not isinstance(graph, LinkedPipeline):
         problem = YamlpipeError(
             Location(file),
-            f"{file} is a container component; compile takes a pipeline or a graph component",
+            f"{file} is a container component; {command} takes a pipeline or a graph component",
             "write a pipeline file with a task that uses this component",
         )
-        return CompileReport(file, (*checked.problems, problem), checked.texts)
-    package, found = package_graph(graph, fmt)
-    problems = [*checked.problems, *found]
-    if package is not None:
-        problems.extend(size_problems(file, package, allow_large))
-    failed = package is None or has_errors(problems)
-    return CompileReport(file, tuple(problems), checked.texts, None if failed else package)
+        return FileReport(file, (*checked.problems, problem), checked.texts), None
+    return checked, graph
 
 
 def package_graph(
@@ -190,6 +202,7 @@ __all__ = [
     "compile",
     "compile_file",
     "graph_text",
+    "link_pipeline",
     "package_format",
     "package_graph",
     "write_bytes",

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from yamlpipe.api.compile import link_pipeline
 from yamlpipe.api.files import FileReport
-from yamlpipe.api.validate import Workspace
 from yamlpipe.compile import compile_workflow, package_format
 from yamlpipe.compile.values import serialize
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
-from yamlpipe.link import LinkedPipeline
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve import ResolveOptions
 from yamlpipe.run.model import Observer
@@ -92,21 +91,9 @@ def _text(file: str) -> dict[str, str]:
 
 
 def _compile_pipeline(file: str, options: ResolveOptions | None) -> Prepared:
-    workspace = Workspace(options or ResolveOptions())
-    try:
-        checked = workspace.check(file)
-    finally:
-        workspace.close()
-    graph = checked.link.graph if checked.link is not None else None
-    if not checked.ok or graph is None:
+    checked, graph = link_pipeline(file, "run", options)
+    if graph is None:
         return Prepared(checked, None)
-    if not isinstance(graph, LinkedPipeline):
-        problem = YamlpipeError(
-            Location(file),
-            f"{file} is a component; run takes a pipeline or a compiled package",
-            "write a pipeline file with a task that uses this component",
-        )
-        return Prepared(FileReport(file, (*checked.problems, problem), checked.texts), None)
     result = compile_workflow(graph)
     report = FileReport(file, (*checked.problems, *result.problems), checked.texts)
     if result.workflow is None:
