@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from yamlpipe.errors import Location
-from yamlpipe.run import files, items, scope
+from yamlpipe.run import files, gojson, items, scope
 from yamlpipe.run.leaf import (
     Bound,
     NodeError,
@@ -234,7 +234,7 @@ class Engine:
     def _run_exit(self, phase: str, template: str) -> str:
         self.globals["workflow.status"] = phase if phase != SKIPPED else SUCCEEDED
         self.globals["workflow.duration"] = f"{time.time() - self.identity.created_at:.6f}"
-        self.globals["workflow.failures"] = "[]"
+        self.globals["workflow.failures"] = self._failures()
         self.stopping = None
         self.timers = []
         name = f"{self.identity.name}.onExit"
@@ -246,6 +246,24 @@ class Engine:
         if phase == SUCCEEDED and node.failed:
             return node.phase
         return phase
+
+    def _failures(self) -> str:
+        """Argo's `{{workflow.failures}}`: the failed nodes as JSON, then quoted as Go quotes."""
+        failed = sorted((n for n in self.nodes if n.failed), key=lambda n: n.finished_at or 0)
+        entries = [
+            {
+                "displayName": n.display.rsplit(".", 1)[-1] or n.name,
+                "message": n.message,
+                "templateName": n.template,
+                "phase": n.phase,
+                "podName": self._pod_name(n, len(n.attempts), len(n.attempts) > 1)
+                if n.kind == POD
+                else "",
+                "finishedAt": scope._timestamp(n.finished_at or time.time()),
+            }
+            for n in failed
+        ]
+        return gojson.quote(gojson.dumps(entries), html=False)
 
     def _argument_params(self) -> dict[str, str]:
         return {
@@ -618,28 +636,40 @@ class Engine:
         return f"{self.identity.name}-{_fnv32a(name)}"
 
     def _start_attempt(self, node: Node) -> None:
-        bound = self.bound_of[node.id]
-        template = bound.template
-        number = len(node.attempts) + 1
-        folder = f"{self.identity.folder}/{node.folder}/attempt-{number}"
-        attempt = Attempt(number, folder, time.time())
-        node.attempts.append(attempt)
-        if node.started_at is None:
-            node.started_at = attempt.started_at
-        node.phase = RUNNING
-        pod = self._pod_name(node, number, "retryStrategy" in template)
+        """Start the node's next attempt: reuse a cached result, or hand it to the backend."""
+        template = self.bound_of[node.id].template
+        attempt = self._new_attempt(node)
+        pod = self._pod_name(node, attempt.number, "retryStrategy" in template)
         try:
-            step = self._step(node, bound, folder, pod, number)
+            step = self._step(node, self.bound_of[node.id], attempt.folder, pod, attempt.number)
         except NodeError as exc:
             self._attempt_done(node, attempt, None, StepResult(None, str(exc), error=True))
             return
         self.observer.node_changed(node)
         cache = self.options.cache
-        if cache is not None and number == 1 and step.kind == "container":
+        if cache is not None and attempt.number == 1 and step.kind == "container":
             cached = cache.lookup(node, step, template)
             if cached is not None:
                 self.local.append(lambda: self._restored(node, attempt, cached))
                 return
+        self._launch(node, attempt, step)
+        deadline = template.get("activeDeadlineSeconds")
+        if deadline:
+            self._at(float(deadline), lambda: self._kill(node, attempt, DEADLINE_MESSAGE))
+
+    def _new_attempt(self, node: Node) -> Attempt:
+        number = len(node.attempts) + 1
+        attempt = Attempt(
+            number, f"{self.identity.folder}/{node.folder}/attempt-{number}", time.time()
+        )
+        node.attempts.append(attempt)
+        if node.started_at is None:
+            node.started_at = attempt.started_at
+        node.phase = RUNNING
+        return attempt
+
+    def _launch(self, node: Node, attempt: Attempt, step: Step) -> None:
+        """Start the step; a thread waits for it and posts its result to the engine."""
         try:
             handle = self.backend.start(step)
         except NodeError as exc:
@@ -652,9 +682,6 @@ class Engine:
         )
         self.running[node.id] = (handle, thread)
         thread.start()
-        deadline = template.get("activeDeadlineSeconds")
-        if deadline:
-            self._at(float(deadline), lambda: self._kill(node, attempt, DEADLINE_MESSAGE))
 
     def _done_callback(
         self, node: Node, attempt: Attempt, step: Step, handle: Handle

@@ -55,6 +55,9 @@ class RunOptions:
     """The docker network steps join (docker's default when None)."""
     namespace: str = "default"
     owner: str = "runner"
+    """Who drives the run (`runner`, `server`): named when one dies mid-run."""
+    run_id: str | None = None
+    """The run's id, when the caller chose it (a new UUID otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,6 @@ def execute(
     options: RunOptions,
     store: RunStore,
     observer: Observer | None = None,
-    on_start: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run a Workflow to its end and return the recorded run. Raises RunRefused before
     anything starts when the run cannot happen here; KeyboardInterrupt after recording the
@@ -301,7 +303,29 @@ def execute(
     problems = runnable_problems(source, options.backend, secrets)
     if problems:
         raise RunRefused(problems)
-    run_id = str(uuid.uuid4())
+    identity = _record_start(source, parameters, options, store)
+    if options.backend == "subprocess" and observer is not None:
+        observer.notice(
+            "the subprocess backend runs each step's command on this machine; images are "
+            f"not used ({', '.join(_images(source.workflow)) or 'none'})"
+        )
+    engine = _engine(source, identity, parameters, options, store, secrets, observer)
+    run_id = identity.uid
+    try:
+        phase = engine.run()
+    except KeyboardInterrupt:
+        store.finish_run(run_id, CANCELLED, "cancelled: interrupted", unfinished=CANCELLED)
+        raise
+    message = _run_message(engine)
+    store.finish_run(run_id, phase, message, unfinished=phase if phase != "Succeeded" else "")
+    return RunResult(store.run(run_id), phase)
+
+
+def _record_start(
+    source: RunSource, parameters: Mapping[str, str], options: RunOptions, store: RunStore
+) -> RunIdentity:
+    """The run's name, id and folder, recorded in the store as running."""
+    run_id = options.run_id or str(uuid.uuid4())
     folder = str(store.folder / "runs" / run_id)
     os.makedirs(folder, exist_ok=True)
     workflow = source.workflow
@@ -319,37 +343,29 @@ def execute(
         pipeline_digest=source.digest,
         owner=options.owner,
     )
-    if on_start is not None:
-        on_start(run_id)
-    recorder = StoreRecorder(store, run_id, observer)
-    if options.backend == "subprocess" and observer is not None:
-        observer.notice(
-            "the subprocess backend runs each step's command on this machine; images are "
-            f"not used ({', '.join(_images(workflow)) or 'none'})"
-        )
-    engine = Engine(
-        workflow,
-        identity,
-        parameters,
-        make_backend(options, folder),
-        recorder,
-        EngineOptions(
-            jobs=options.jobs or os.cpu_count() or 1,
-            namespace=options.namespace,
-            secrets=secrets.lookup,
-            cache=StoreCache(store, run_id) if options.use_cache else None,
-            sources=source.sources,
-            output_types=output_types,
-        ),
+    return identity
+
+
+def _engine(
+    source: RunSource,
+    identity: RunIdentity,
+    parameters: Mapping[str, str],
+    options: RunOptions,
+    store: RunStore,
+    secrets: Secrets,
+    observer: Observer | None,
+) -> Engine:
+    settings = EngineOptions(
+        jobs=options.jobs or os.cpu_count() or 1,
+        namespace=options.namespace,
+        secrets=secrets.lookup,
+        cache=StoreCache(store, identity.uid) if options.use_cache else None,
+        sources=source.sources,
+        output_types=output_types,
     )
-    try:
-        phase = engine.run()
-    except KeyboardInterrupt:
-        store.finish_run(run_id, CANCELLED, "cancelled: interrupted", unfinished=CANCELLED)
-        raise
-    message = _run_message(engine)
-    store.finish_run(run_id, phase, message, unfinished=phase if phase != "Succeeded" else "")
-    return RunResult(store.run(run_id), phase)
+    recorder = StoreRecorder(store, identity.uid, observer)
+    backend = make_backend(options, identity.folder)
+    return Engine(source.workflow, identity, parameters, backend, recorder, settings)
 
 
 def _run_message(engine: Engine) -> str:
