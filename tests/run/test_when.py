@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yamlpipe.run.when import WhenError, evaluate_when
 
@@ -69,3 +71,21 @@ def test_invalid_token_carries_argos_quoting_hint() -> None:
 def test_short_circuit_skips_the_right_side() -> None:
     assert evaluate_when("false && (abc > 5)") is False
     assert evaluate_when("true || (abc > 5)") is True
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("()!-+<>=&|'\" .0123456789abcxyz{}[]~?:,")), max_size=60)
+)
+@settings(max_examples=400, derandomize=True)
+def test_any_text_is_a_result_or_argos_error(text: str) -> None:
+    try:
+        result = evaluate_when(text)
+    except WhenError:
+        return
+    assert isinstance(result, bool)
+
+
+def test_deep_nesting_is_refused_not_recursed_into() -> None:
+    with pytest.raises(WhenError, match="nests deeper than 100 levels") as info:
+        evaluate_when("(" * 3000 + "1" + ")" * 3000 + " == 1")
+    assert len(str(info.value)) < 400

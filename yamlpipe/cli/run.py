@@ -192,9 +192,9 @@ def _execute(
         progress.close()
         texts = dict(prepared.report.texts)
         _print_problems(refused.problems, texts)
-        typer.echo(
-            f"yamlpipe: nothing was run: {len(refused.problems)} task(s) cannot run here", err=True
-        )
+        count = len(refused.problems)
+        plural = "s" if count > 1 else ""
+        typer.echo(f"yamlpipe: nothing was run ({count} problem{plural})", err=True)
         raise typer.Exit(EXIT_INVALID) from None
     except stores.StoreError as error:
         progress.close()

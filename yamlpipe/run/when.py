@@ -60,6 +60,8 @@ NEXT_KINDS: dict[str | None, set[str]] = {
     SEPARATOR: _STARTS,
 }
 """govaluate's lexer states: which token kind may follow which."""
+MAX_DEPTH = 100
+"""Parentheses (or prefixes) nested deeper than this are refused rather than recursed into."""
 _ENDS = {CLAUSE_CLOSE, NUMERIC, BOOLEAN, STRING, VARIABLE, TIME, ACCESSOR}
 
 _DATE_FORMATS = (
@@ -225,12 +227,16 @@ def _read_token(stream: _Stream, state: str | None) -> Token | None:
 def tokenize(text: str) -> list[Token]:
     """govaluate's tokens for `text`, with its balance and token-order checks."""
     stream, tokens, state = _Stream(text), [], None
+    depth = 0
     while stream.more():
         token = _read_token(stream, state)
         if token is None:
             break
         tokens.append(token)
         state = token.kind
+        depth += {CLAUSE: 1, CLAUSE_CLOSE: -1}.get(token.kind, 0)
+        if depth > MAX_DEPTH:
+            raise WhenError(f"the condition nests deeper than {MAX_DEPTH} levels")
     if sum(t.kind == CLAUSE for t in tokens) != sum(t.kind == CLAUSE_CLOSE for t in tokens):
         raise WhenError("Unbalanced parenthesis")
     _check_order(tokens)
@@ -467,19 +473,22 @@ def evaluate_when(text: str) -> bool:
     """True when the task runs. Raises WhenError with Argo's reason when Argo would fail."""
     if text == "":
         return True
+    shown = text if len(text) <= 200 else text[:197] + "..."
     try:
         tokens = tokenize(text)
     except WhenError as exc:
         hint = ' (hint: try wrapping the affected expression in quotes ("))'
         suffix = hint if "Invalid token" in str(exc) else ""
-        raise WhenError(f"Invalid 'when' expression '{text}': {exc}{suffix}") from None
+        raise WhenError(f"Invalid 'when' expression '{shown}': {exc}{suffix}") from None
     tokens = [Token(STRING, t.value) if t.kind == VARIABLE else t for t in tokens]
     try:
         parser = _Parser(tokens)
         node = parser.separated() if tokens else ("lit", None)
         result = evaluate_node(node)
     except WhenError as exc:
-        raise WhenError(f"Failed to evaluate 'when' expression '{text}': {exc}") from None
+        raise WhenError(f"Failed to evaluate 'when' expression '{shown}': {exc}") from None
+    except RecursionError:
+        raise WhenError(f"the 'when' expression nests too deeply: '{shown}'") from None
     if not isinstance(result, bool):
-        raise WhenError(f"Expected boolean evaluation for '{text}'. Got {_show(result)}")
+        raise WhenError(f"Expected boolean evaluation for '{shown}'. Got {_show(result)}")
     return result

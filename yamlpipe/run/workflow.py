@@ -16,6 +16,7 @@ from typing import Any
 from yamlpipe.compile import package_format
 from yamlpipe.errors import Location, PathPart, YamlpipeError
 from yamlpipe.load.yamltext import Document, read_yaml
+from yamlpipe.run.shape import WORKFLOW, iter_shape_problems
 from yamlpipe.run.template import SubstitutionError, iter_strings, iter_tags
 
 Json = dict[str, Any]
@@ -250,7 +251,12 @@ def _extra_keys(data: Any, allowed: set[str]) -> list[str]:
 
 
 def iter_unsupported(workflow: Workflow) -> Iterator[YamlpipeError]:
-    """Every field outside the KFP v1 subset, located in the package."""
+    """Every field outside the KFP v1 subset, or of the wrong shape, located in the package."""
+    shaped = list(iter_shape_problems(workflow.data, WORKFLOW))
+    for path, expected in shaped:
+        yield PackageError(workflow.loc(path), f"{_dotted(path)} must be {expected}")
+    if shaped:
+        return
     for key in _extra_keys(workflow.spec, SPEC_KEYS):
         yield _unsupported(workflow, None, (key,), key)
     if workflow.entrypoint not in workflow.templates:
@@ -265,6 +271,10 @@ def iter_unsupported(workflow: Workflow) -> Iterator[YamlpipeError]:
         )
     for name, template in workflow.templates.items():
         yield from _template_problems(workflow, name, template)
+
+
+def _dotted(path: tuple[PathPart, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _template_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
