@@ -106,7 +106,9 @@ def run_command(
     backend: Annotated[
         BackendName,
         typer.Option(
-            "--backend", help="subprocess: steps as processes here; docker: in their images."
+            "--backend",
+            help="subprocess: steps as processes here; docker: in containers of their images, "
+            "volumes as folders of the run (DOCKER_HOST names the engine).",
         ),
     ] = BackendName.subprocess,
     jobs: Annotated[
@@ -134,7 +136,10 @@ def run_command(
     ] = None,
     network: Annotated[
         str | None,
-        typer.Option("--network", help="docker backend: the network steps join (e.g. none)."),
+        typer.Option(
+            "--network",
+            help="docker backend: the network containers join (e.g. none; default: docker's).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
     offline: OfflineOption = False,
@@ -192,8 +197,10 @@ def _execute(
         progress.close()
         texts = dict(prepared.report.texts)
         _print_problems(refused.problems, texts)
+        count = len(refused.problems)
         typer.echo(
-            f"yamlpipe: nothing was run: {len(refused.problems)} task(s) cannot run here", err=True
+            f"yamlpipe: nothing was run ({count} problem{'s' if count > 1 else ''})",
+            err=True,
         )
         raise typer.Exit(EXIT_INVALID) from None
     except stores.StoreError as error:
