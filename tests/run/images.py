@@ -4,6 +4,7 @@ the libraries it loads) turned into an image by `docker import`."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -18,6 +19,7 @@ BUSYBOX = "yamlpipe-test/busybox:1"
 ENTRYPOINT = "yamlpipe-test/entrypoint:1"
 PYTHON = "yamlpipe-test/python:1"
 PATH = "/usr/local/bin:/usr/bin:/bin"
+FINGERPRINT = "yamlpipe.test.fingerprint"
 SKIPPED_STDLIB = {
     "site-packages", "dist-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip",
     "lib2to3", "pydoc_data",
@@ -95,7 +97,36 @@ def _so(paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if p.suffix == ".so"]
 
 
+def _fingerprint(fill: list[str], changes: list[str]) -> str:
+    """What an image is built from: this file, the busybox and Python it copies."""
+    python = os.path.realpath(sys.executable)
+    facts = [Path(__file__).read_text(), *fill, *changes, sys.version, python]
+    busybox = busybox_binary().stat()
+    facts += [str(busybox.st_size), str(busybox.st_mtime_ns)]
+    return hashlib.sha256("\0".join(facts).encode()).hexdigest()[:16]
+
+
+def _held(name: str) -> tuple[str, str]:
+    """The id and fingerprint of the image the engine holds under `name` ('' when none)."""
+    label = f'{{{{.Id}}}} {{{{index .Config.Labels "{FINGERPRINT}"}}}}'
+    done = subprocess.run(
+        ["docker", "image", "inspect", "--format", label, name],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    image, _, fingerprint = done.stdout.strip().partition(" ")
+    return (image, fingerprint) if done.returncode == 0 else ("", "")
+
+
 def _import(name: str, fill: list[str], changes: list[str]) -> None:
+    """Build the image unless the engine holds it already, built from the same things (an
+    older build is removed, so sessions leave no untagged images behind)."""
+    fingerprint = _fingerprint(fill, changes)
+    old, held = _held(name)
+    if held == fingerprint:
+        return
+    changes = [*changes, f"LABEL {FINGERPRINT}={fingerprint}"]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for part in fill:
@@ -108,10 +139,13 @@ def _import(name: str, fill: list[str], changes: list[str]) -> None:
         check=True,
         timeout=300,
     )
+    if old:
+        subprocess.run(["docker", "rmi", old], capture_output=True, check=False)
 
 
 def build_images() -> None:
-    """Build (again) every test image: a second or two for busybox, a few for Python."""
+    """Build the test images this engine lacks: a second or two for busybox, a few for
+    Python; an engine that holds them from an earlier session keeps them."""
     env = f"ENV PATH={PATH}"
     _import(BUSYBOX, ["busybox"], [env])
     _import(ENTRYPOINT, ["busybox"], [env, 'ENTRYPOINT ["/bin/echo", "entrypoint:"]'])
