@@ -87,6 +87,9 @@ def test_files_and_parameters_pass_through_containers(project: Path) -> None:
 
 
 def test_volumes_snapshots_and_restores_from_a_pipeline_file(project: Path) -> None:
+    seed = project / ".yamlpipe" / "claims" / "shared-datasets"
+    seed.mkdir(parents=True)
+    (seed / "events.csv").write_text("a,b\n")
     done = run(project, "pipelines/volumes.yaml")
     assert done.returncode == 0, done.stderr + done.stdout
     record = last_run(project)
@@ -98,7 +101,8 @@ def test_volumes_snapshots_and_restores_from_a_pipeline_file(project: Path) -> N
     assert (folder / "volumes" / f"{name}-work" / "logs" / "verify.txt").is_file()
     assert (folder / "snapshots" / f"{name}-snap" / "data.txt").read_text() == "v1\n"
     assert (folder / "volumes" / f"{name}-restored" / "data.txt").read_text() == "v1\n"
-    assert artifact(steps["stage"], "stage-existing").read_text() == "0"
+    assert artifact(steps["stage"], "stage-existing").read_text() == "1"
+    assert (folder / "volumes" / "shared-datasets" / "events.csv").read_text() == "a,b\n"
     assert Path(steps["stage"]["log"]).read_text() == "datasets read-only\n"
     assert parameter(steps["snap"], "snap-name") == f"{name}-snap"
     assert parameter(steps["snap"], "snap-size") == "1Gi"

@@ -175,6 +175,18 @@ def test_an_existing_claim_is_an_empty_folder_of_the_run(tmp_path: Path) -> None
     assert volumes.run_resource(run, _resource(snapshot, outputs=outputs))[0] == {"size": "0"}
 
 
+def test_an_existing_claim_starts_as_a_copy_of_its_seed(tmp_path: Path) -> None:
+    seed = tmp_path / "claims" / "shared-datasets"
+    (seed / "raw").mkdir(parents=True)
+    (seed / "raw" / "events.csv").write_text("a,b\n")
+    run = volumes.Volumes(str(tmp_path / "run"), seeds=str(tmp_path / "claims"))
+    folder = Path(run.mount_source(Mount("/data", "shared-datasets")))
+    assert (folder / "raw" / "events.csv").read_text() == "a,b\n"
+    (folder / "raw" / "events.csv").write_text("changed")
+    assert (seed / "raw" / "events.csv").read_text() == "a,b\n"
+    assert not any(Path(run.claim_folder("other-claim")).iterdir())
+
+
 def test_create_refuses_a_claim_that_exists_and_apply_keeps_it(tmp_path: Path) -> None:
     run = volumes.Volumes(str(tmp_path))
     volumes.run_resource(run, _resource(CLAIM.format(name="data")))

@@ -266,12 +266,13 @@ class DockerBackend:
         namespace: str = "default",
         engine: DockerEngine | None = None,
         cli: DockerCli | None = None,
+        claims: str | None = None,
     ) -> None:
         self.run_folder = run_folder
         self.network = network
         self.engine = engine
         self.cli = cli or DockerCli()
-        self.volumes = volumes.Volumes(run_folder, namespace)
+        self.volumes = volumes.Volumes(run_folder, namespace, claims)
         self.run_id = os.path.basename(run_folder.rstrip("/"))
         self.live: set[str] = set()
         self.lock = threading.Lock()

@@ -32,6 +32,8 @@ from yamlpipe.spec.types import type_name
 VOLUME_KINDS = ("PersistentVolumeClaim", "VolumeSnapshot")
 """The resources KFP's VolumeOp and VolumeSnapshotOp create: volumes, which docker emulates."""
 BACKENDS = ("subprocess", "docker")
+CLAIMS_FOLDER = "claims"
+"""Under the store's folder: what existing claims hold when a docker run starts."""
 
 
 class RunRefused(YamlpipeError):
@@ -297,9 +299,13 @@ def probe_docker(source: RunSource, options: RunOptions) -> DockerEngine:
     return engine
 
 
-def make_backend(options: RunOptions, folder: str, engine: DockerEngine | None) -> Backend:
+def make_backend(
+    options: RunOptions, folder: str, engine: DockerEngine | None, claims: str
+) -> Backend:
     if options.backend == "docker":
-        return DockerBackend(folder, options.network, namespace=options.namespace, engine=engine)
+        return DockerBackend(
+            folder, options.network, namespace=options.namespace, engine=engine, claims=claims
+        )
     return HostBackend()
 
 
@@ -355,7 +361,7 @@ def execute(
         workflow,
         identity,
         parameters,
-        make_backend(options, folder, docker),
+        make_backend(options, folder, docker, str(store.folder / CLAIMS_FOLDER)),
         recorder,
         EngineOptions(
             jobs=options.jobs or os.cpu_count() or 1,

@@ -1,8 +1,9 @@
 """Volumes as KFP v1 packages use them, emulated with folders of the run.
 
-A PersistentVolumeClaim that a resource step creates (KFP's VolumeOp) is `<run>/volumes/<name>/`;
-a claim the package mounts without creating it (an existing claim) is such a folder too, empty
-when first used. A VolumeSnapshot (VolumeSnapshotOp) copies its claim's folder to
+A PersistentVolumeClaim that a resource step creates (KFP's VolumeOp) is
+`<run>/volumes/<name>/`; a claim the package mounts without creating it (an existing claim) is
+such a folder too, a copy of the project's `.yamlpipe/claims/<name>/` when that exists, else
+empty. A VolumeSnapshot (VolumeSnapshotOp) copies its claim's folder to
 `<run>/snapshots/<name>/`, and a claim whose `dataSource` is a snapshot (or another claim)
 starts as a copy of it. Each resource step gets back the object a cluster would hold (bound,
 ready, with its size), so the outputs the package reads by jsonPath and its success and
@@ -111,15 +112,23 @@ class Volumes:
 
     run_folder: str
     namespace: str = "default"
+    seeds: str | None = None
+    """Where existing claims' first contents are (`.yamlpipe/claims/<claim>/`), if anywhere."""
     objects: dict[tuple[str, str], Json] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def claim_folder(self, claim: str) -> str:
         """Where a claim's files are; a claim the run did not create (an existing claim) gets
-        an empty folder the first time it is used."""
+        its folder the first time it is used: a copy of its seed, else empty."""
         path = f"{self.run_folder}/volumes/{check_name(claim, CLAIM)}"
         with self.lock:
-            os.makedirs(path, exist_ok=True)
+            if os.path.isdir(path):
+                return path
+            seed = f"{self.seeds}/{claim}" if self.seeds else ""
+            if seed and os.path.isdir(seed):
+                _copy_tree(seed, path)
+            else:
+                os.makedirs(path)
         return path
 
     def mount_source(self, mount: Mount) -> str:
