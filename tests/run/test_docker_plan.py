@@ -4,7 +4,10 @@ needed (the one test of the CLI points DOCKER_HOST at a socket where none listen
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +29,7 @@ from yamlpipe.run.dockercli import (
     docker_message,
 )
 from yamlpipe.run.leaf import NodeError
-from yamlpipe.run.model import Step
+from yamlpipe.run.model import Step, StepResult
 
 from helpers import ROOT, run_cli
 
@@ -214,3 +217,26 @@ def test_no_engine_is_a_clear_refusal_naming_the_socket(tmp_path: Path) -> None:
     assert f"error: no Docker engine answers at unix://{socket} (from DOCKER_HOST)" in done.stderr
     assert "the socket does not exist" in done.stderr
     assert "hint: start the engine" in done.stderr
+
+
+def test_a_kill_while_the_image_is_pulled_stops_docker_create(tmp_path: Path) -> None:
+    fake = tmp_path / "bin" / "docker"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\n[ "$1" = create ] && exec sleep 30\nexit 0\n')
+    fake.chmod(0o755)
+    step = Step("wf.t", "t", "container", str(tmp_path / "attempt-1"), image="img:1")
+    os.makedirs(step.folder)
+    cli = DockerCli({"PATH": f"{fake.parent}:/usr/bin:/bin"})
+    handle = ContainerHandle(step, cli, _container(), print)
+    results: list[StepResult] = []
+    waiting = threading.Thread(target=lambda: results.append(handle.wait()))
+    started = time.monotonic()
+    waiting.start()
+    while handle.creating is None and time.monotonic() - started < 10:
+        time.sleep(0.01)
+    handle.kill("Pod was active on the node longer than the specified deadline")
+    waiting.join(10)
+    assert results == [
+        StepResult(None, "Pod was active on the node longer than the specified deadline")
+    ]
+    assert time.monotonic() - started < 10

@@ -76,6 +76,8 @@ class ContainerHandle:
     killed: str | None = None
     created: bool = False
     started: bool = False
+    creating: subprocess.Popen[bytes] | None = None
+    """`docker create` while it runs (it may be pulling the image, which a kill stops)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -96,7 +98,9 @@ class ContainerHandle:
     def kill(self, reason: str) -> None:
         with self.lock:
             self.killed = reason
-            started = self.started
+            started, creating = self.started, self.creating
+        if creating is not None:
+            creating.terminate()
         if started:
             threading.Thread(target=self._stop, name=f"stop-{self.name}", daemon=True).start()
 
@@ -114,21 +118,25 @@ class ContainerHandle:
         return self._copy_outputs() or StepResult(0)
 
     def _create(self, log: BinaryIO) -> StepResult | None:
+        args, carried = create_arguments(self.container)
         with self.lock:
             if self.killed:
                 return StepResult(None, self.killed)
             self.created = True
-        args, carried = create_arguments(self.container)
-        done = self.cli.run(args, timeout=None, extra_env=carried)
-        if done.returncode == 0:
+            creating = self.creating = self.cli.popen(args, carried)
+        output = creating.communicate()[0].decode(errors="replace")
+        with self.lock:
+            self.creating, killed = None, self.killed
+        if killed:
+            return StepResult(None, killed)
+        if creating.returncode == 0:
             return None
-        self.created = False
-        log.write(done.stderr.encode())
-        return StepResult(None, self._create_failure(done.stderr), error=True)
+        log.write(output.encode())
+        return StepResult(None, self._create_failure(output), error=True)
 
-    def _create_failure(self, stderr: str) -> str:
-        detail = docker_message(stderr)
-        if "Unable to find image" in stderr or "No such image" in stderr:
+    def _create_failure(self, output: str) -> str:
+        detail = docker_message(output)
+        if "Unable to find image" in output or "No such image" in output:
             return (
                 f"image {self.container.image!r} is not on this machine and could not be "
                 f"pulled: {detail}"

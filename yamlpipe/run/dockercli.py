@@ -100,7 +100,9 @@ class DockerCli:
         except subprocess.TimeoutExpired:
             raise DockerError(f"`docker {args[0]}` did not answer within {timeout:.0f} s") from None
 
-    def popen(self, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    def popen(
+        self, args: Sequence[str], extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         """Start `docker ARGS` with its output (both streams) on one pipe."""
         try:
             return subprocess.Popen(
@@ -108,7 +110,7 @@ class DockerCli:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                env=self.env,
+                env={**self.env, **(extra_env or {})},
             )
         except FileNotFoundError:
             raise DockerError("the docker command was not found on this machine") from None
