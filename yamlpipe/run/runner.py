@@ -357,6 +357,8 @@ def execute(
             "the subprocess backend runs each step's command on this machine; images are "
             f"not used ({', '.join(_images(workflow)) or 'none'})"
         )
+    if docker is not None and observer is not None:
+        observer.notice(f"steps run in containers of Docker {docker.version} at {docker.endpoint}")
     engine = Engine(
         workflow,
         identity,
