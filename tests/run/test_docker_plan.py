@@ -29,7 +29,7 @@ from yamlpipe.run.dockercli import (
     docker_message,
 )
 from yamlpipe.run.leaf import NodeError
-from yamlpipe.run.model import Step, StepResult
+from yamlpipe.run.model import Mount, Step, StepResult
 
 from helpers import ROOT, run_cli
 
@@ -240,3 +240,12 @@ def test_a_kill_while_the_image_is_pulled_stops_docker_create(tmp_path: Path) ->
         StepResult(None, "Pod was active on the node longer than the specified deadline")
     ]
     assert time.monotonic() - started < 10
+
+
+def test_a_sub_path_leaving_its_volume_is_an_error_of_the_step(tmp_path: Path) -> None:
+    mount = Mount("/data", "claim", "../../etc")
+    step = Step("wf.t", "t", "container", str(tmp_path / "attempt-1"), image="i", mounts=(mount,))
+    os.makedirs(step.folder)
+    handle = DockerBackend(str(tmp_path), "none", cli=DockerCli({"PATH": ""})).start(step)
+    result = handle.wait()
+    assert result.error and "subPath '../../etc' must be a relative path" in result.message

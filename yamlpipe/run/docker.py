@@ -12,6 +12,7 @@ written as it comes; the container is removed when the attempt ends.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import re
@@ -73,6 +74,8 @@ class ContainerHandle:
     cli: DockerCli
     container: Container
     forget: Callable[[str], None]
+    binds: Callable[[Step], tuple[Bind, ...]] = lambda _step: ()
+    """The step's folders to bind; prepared in wait(), since a seed may take a while to copy."""
     killed: str | None = None
     created: bool = False
     started: bool = False
@@ -118,7 +121,11 @@ class ContainerHandle:
         return self._copy_outputs() or StepResult(0)
 
     def _create(self, log: BinaryIO) -> StepResult | None:
-        args, carried = create_arguments(self.container)
+        try:
+            binds = self.binds(self.step)
+        except NodeError as exc:
+            return StepResult(None, str(exc), error=True)
+        args, carried = create_arguments(dataclasses.replace(self.container, binds=binds))
         with self.lock:
             if self.killed:
                 return StepResult(None, self.killed)
@@ -298,7 +305,7 @@ class DockerBackend:
         container = self._container(step)
         with self.lock:
             self.live.add(container.name)
-        return ContainerHandle(step, self.cli, container, self._forget)
+        return ContainerHandle(step, self.cli, container, self._forget, self._binds)
 
     def _container(self, step: Step) -> Container:
         if not step.image:
@@ -310,7 +317,6 @@ class DockerBackend:
             args=step.args,
             env=step.env,
             secret_values=step.secret_values,
-            binds=self._binds(step),
             labels=((RUN_LABEL, self.run_id), (NODE_LABEL, step.node)),
             network=self.network,
             gpus=step.gpus,
