@@ -10,9 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, cwd: Path | str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m yamlpipe ARGS` as a user would; never raises on a non-zero exit."""
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+def run_cli(
+    *args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m yamlpipe ARGS` as a user would (`env` adds to the environment); never
+    raises on a non-zero exit."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "yamlpipe", *args],
         cwd=cwd or ROOT,

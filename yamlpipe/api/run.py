@@ -211,6 +211,7 @@ def run_pipeline(
     experiment: str = "Default",
     name: str | None = None,
     secrets_file: str | None = None,
+    network: str | None = None,
     root: str | os.PathLike[str] | None = None,
     observer: Observer | None = None,
 ) -> RunRecord:
@@ -224,7 +225,7 @@ def run_pipeline(
     given = {k: serialize(v) for k, v in (arguments or {}).items()}
     bound = bind_arguments(prepared.source.workflow, given)
     secrets = read_secrets_file(secrets_file) if secrets_file else {}
-    options = RunOptions(backend, jobs, use_cache, experiment, name, secrets)
+    options = RunOptions(backend, jobs, use_cache, experiment, name, secrets, network)
     with open_store(root) as store:
         return run_prepared(prepared, bound, options, store=store, observer=observer).record
 

@@ -106,7 +106,9 @@ def run_command(
     backend: Annotated[
         BackendName,
         typer.Option(
-            "--backend", help="subprocess: steps as processes here; docker: in their images."
+            "--backend",
+            help="subprocess: steps as processes here; docker: in containers of their images, "
+            "volumes as folders of the run (DOCKER_HOST names the engine).",
         ),
     ] = BackendName.subprocess,
     jobs: Annotated[
@@ -134,7 +136,10 @@ def run_command(
     ] = None,
     network: Annotated[
         str | None,
-        typer.Option("--network", help="docker backend: the network steps join (e.g. none)."),
+        typer.Option(
+            "--network",
+            help="docker backend: the network containers join (e.g. none; default: docker's).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
     offline: OfflineOption = False,

@@ -19,7 +19,8 @@ from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve.config import find_config
 from yamlpipe.run.cache import StoreCache
-from yamlpipe.run.docker import DockerBackend, docker_problems
+from yamlpipe.run.docker import DockerBackend, docker_problems, gpu_problems
+from yamlpipe.run.dockercli import DockerCli, DockerEngine, EngineUnavailable
 from yamlpipe.run.engine import Engine, EngineOptions, RunIdentity
 from yamlpipe.run.host import HostBackend
 from yamlpipe.run.model import CANCELLED, Backend, Node, Observer
@@ -31,6 +32,8 @@ from yamlpipe.spec.types import type_name
 VOLUME_KINDS = ("PersistentVolumeClaim", "VolumeSnapshot")
 """The resources KFP's VolumeOp and VolumeSnapshotOp create: volumes, which docker emulates."""
 BACKENDS = ("subprocess", "docker")
+CLAIMS_FOLDER = "claims"
+"""Under the store's folder: what existing claims hold when a docker run starts."""
 
 
 class RunRefused(YamlpipeError):
@@ -203,10 +206,19 @@ def runnable_problems(source: RunSource, backend: str, secrets: Secrets) -> list
         _cluster_problems,
         lambda t: _secret_problems(t, secrets),
     ]
-    if backend == "subprocess":
-        checks.append(_host_problems)
-    else:
-        checks.append(docker_problems)
+    checks.append(_host_problems if backend == "subprocess" else docker_problems)
+    return _task_problems(source, checks)
+
+
+def engine_problems(source: RunSource, engine: DockerEngine) -> list[YamlpipeError]:
+    """What the Docker engine that answered cannot give a task (GPUs)."""
+    return _task_problems(source, [lambda t: gpu_problems(t, engine)])
+
+
+def _task_problems(
+    source: RunSource, checks: list[Callable[[Json], list[tuple[str, str]]]]
+) -> list[YamlpipeError]:
+    problems: list[YamlpipeError] = []
     reported: set[tuple[str, str, str]] = set()
     for call in iter_calls(source):
         template = source.workflow.templates.get(call.template)
@@ -277,9 +289,27 @@ def workflow_name(workflow: Workflow) -> str:
     return base + "".join(random.choices(string.ascii_lowercase + string.digits, k=5))
 
 
-def make_backend(options: RunOptions, folder: str) -> Backend:
+def probe_docker(source: RunSource, options: RunOptions) -> DockerEngine:
+    """The Docker engine the run will use; RunRefused, naming where it looked, if none answers
+    or it cannot give a task what it asks for."""
+    try:
+        engine = DockerCli().probe(options.network)
+    except EngineUnavailable as exc:
+        where = Location(source.pipeline_file or source.workflow.file)
+        raise RunRefused([YamlpipeError(where, exc.what, exc.hint)]) from None
+    problems = engine_problems(source, engine)
+    if problems:
+        raise RunRefused(problems)
+    return engine
+
+
+def make_backend(
+    options: RunOptions, folder: str, engine: DockerEngine | None, claims: str
+) -> Backend:
     if options.backend == "docker":
-        return DockerBackend(folder, options.network)
+        return DockerBackend(
+            folder, options.network, namespace=options.namespace, engine=engine, claims=claims
+        )
     return HostBackend()
 
 
@@ -303,13 +333,17 @@ def execute(
     problems = runnable_problems(source, options.backend, secrets)
     if problems:
         raise RunRefused(problems)
+    docker = probe_docker(source, options) if options.backend == "docker" else None
     identity = _record_start(source, parameters, options, store)
     if options.backend == "subprocess" and observer is not None:
         observer.notice(
             "the subprocess backend runs each step's command on this machine; images are "
             f"not used ({', '.join(_images(source.workflow)) or 'none'})"
         )
-    engine = _engine(source, identity, parameters, options, store, secrets, observer)
+    if docker is not None and observer is not None:
+        observer.notice(f"steps run in containers of Docker {docker.version} at {docker.endpoint}")
+    backend = make_backend(options, identity.folder, docker, str(store.folder / CLAIMS_FOLDER))
+    engine = _engine(source, identity, parameters, options, store, secrets, observer, backend)
     run_id = identity.uid
     try:
         phase = engine.run()
@@ -354,6 +388,7 @@ def _engine(
     store: RunStore,
     secrets: Secrets,
     observer: Observer | None,
+    backend: Backend,
 ) -> Engine:
     settings = EngineOptions(
         jobs=options.jobs or os.cpu_count() or 1,
@@ -364,7 +399,6 @@ def _engine(
         output_types=output_types,
     )
     recorder = StoreRecorder(store, identity.uid, observer)
-    backend = make_backend(options, identity.folder)
     return Engine(source.workflow, identity, parameters, backend, recorder, settings)
 
 
