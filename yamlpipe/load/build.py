@@ -436,10 +436,7 @@ class Builder:
                 self.mount(mount, value, (*path, "volumes", mount))
                 for mount, value in (data.get("volumes") or {}).items()
             ),
-            env=tuple(
-                self.env_var(var, value, (*path, "env", var))
-                for var, value in (data.get("env") or {}).items()
-            ),
+            env=self.task_env(data, path),
             settings=self.task_settings(data),
             display_name=data.get("display_name"),
             loc=self.loc(path, key=True),
@@ -485,6 +482,20 @@ class Builder:
             return EnvVar(name, SecretRef(value["secret"], value["key"]), self.loc(path))
         return EnvVar(name, self.template(path), self.loc(path))
 
+    def task_env(self, data: dict[str, Any], path: Path) -> tuple[EnvVar, ...]:
+        """The task's env, and the secrets of an inline container's env (a secret is never
+        part of the container's text: it compiles to a secretKeyRef)."""
+        env = [
+            self.env_var(var, value, (*path, "env", var))
+            for var, value in (data.get("env") or {}).items()
+        ]
+        container = data.get("container")
+        inline_env = container.get("env") if isinstance(container, dict) else None
+        for var, value in (inline_env or {}).items():
+            if isinstance(value, dict):
+                env.append(self.env_var(var, value, (*path, "container", "env", var)))
+        return tuple(env)
+
     def inline_container(self, data: dict[str, Any], path: Path) -> InlineContainer:
         return InlineContainer(
             image=data["image"],
@@ -494,7 +505,11 @@ class Builder:
             args=tuple(
                 self.template((*path, "args", i)) for i in range(len(data.get("args") or ()))
             ),
-            env={k: self.template((*path, "env", k)) for k in data.get("env") or {}},
+            env={
+                k: self.template((*path, "env", k))
+                for k, v in (data.get("env") or {}).items()
+                if not isinstance(v, dict)
+            },
             outputs=data.get("outputs") or {},
             loc=self.loc(path),
         )

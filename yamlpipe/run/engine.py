@@ -161,7 +161,8 @@ class Engine:
         for param in self.arguments.get("parameters") or []:
             if param.get("name") in parameters:
                 param["value"] = parameters[param["name"]]
-        self.volumes = {str(v.get("name")): v for v in workflow.spec.get("volumes") or []}
+        volumes = replace_all(workflow.spec.get("volumes") or [], self.globals)
+        self.volumes = {str(v.get("name")): v for v in volumes}
         self.ids = itertools.count(1)
         self.nodes: list[Node] = []
         self.pending: deque[_Work] = deque()
