@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from helpers import ROOT, run_cli
 
@@ -103,6 +106,23 @@ def test_unreadable_and_binary_files_are_located_errors(tmp_path: Path) -> None:
     result = run_cli("validate", "bin.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert "bin.yaml:1:1: error: the file is not UTF-8 text" in result.stdout
+
+
+@pytest.mark.parametrize("resolve", [[], ["--no-resolve"]], ids=["linked", "alone"])
+def test_special_files_are_refused_not_read(tmp_path: Path, resolve: list[str]) -> None:
+    """A FIFO blocked validate forever and /dev/zero filled memory: only regular files are
+    read, and only up to the size cap that fetches have too."""
+    write(tmp_path, "ok.yaml", GOOD_COMPONENT)
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "big.yaml").write_bytes(b"# " + b"x" * 5_000_000 + b"\n")
+    result = run_cli("validate", *resolve, ".", "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "big.yaml: error: cannot read the file: it is over the 5,000,000-byte limit",
+        "fifo.yaml: error: cannot read the file: it is a FIFO (named pipe), not a regular file",
+        "/dev/zero: error: cannot read the file: it is a character device, not a regular file",
+    ]
+    assert "4 files checked: 3 errors" in result.stdout
 
 
 def test_schema_command_prints_the_shipped_schemas() -> None:

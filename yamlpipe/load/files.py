@@ -1,0 +1,82 @@
+"""Reading files that may be hostile: regular files only, and never more than a cap.
+
+A FIFO named `x.yaml` would block a read forever, `/dev/zero` would fill memory, and a
+folder or a socket has no text at all. The file is opened without blocking and checked on
+the open descriptor, so a swap between the check and the read changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from yamlpipe.load.limits import MAX_FILE_BYTES
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class UnreadableFile(OSError):
+    """A path that is not a regular file, or a file over the size cap; `reason` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def kind_of(mode: int) -> str:
+    """What a file is, in words, from its st_mode."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
+
+    Raises UnreadableFile for anything else, and OSError when the file cannot be opened.
+    """
+    fd = os.open(path, _OPEN_FLAGS | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"it is {kind_of(mode)}, not a regular file")
+        os.set_blocking(fd, True)
+        content = _read_up_to(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(content) > limit:
+        raise UnreadableFile(f"it is over the {limit:,}-byte limit")
+    return content
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """At most `size` bytes: a file in /proc says it is empty and may never end."""
+    chunks, total = [], 0
+    while total < size:
+        chunk = os.read(fd, min(1 << 20, size - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Why a file could not be read, in words (UnreadableFile's reason, else the OS's)."""
+    if isinstance(exc, UnreadableFile):
+        return exc.reason
+    return exc.strerror or str(exc)
+
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """True for an existing regular file (following links); never blocks on a FIFO."""
+    try:
+        return stat.S_ISREG(Path(path).stat().st_mode)
+    except OSError:
+        return False
