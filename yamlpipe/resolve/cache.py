@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from yamlpipe.load.files import read_regular_file
 
 log = logging.getLogger(__name__)
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def is_digest(text: str) -> bool:
+    """True for a sha256 as the cache names files: exactly 64 lower-case hex digits."""
+    return _DIGEST.fullmatch(text) is not None
 
 
 def sha256_hex(content: bytes) -> str:
@@ -65,12 +75,17 @@ class Cache:
     Writes are atomic but not fsynced: every read checks the digest (and a URL entry its
     final newline), so what a crash could tear is a cache miss, never a wrong answer; and
     200 fsyncs were most of a cold resolve's time.
+
+    What the cache holds is data, not trusted: a path is built only from a digest that is
+    64 hex digits (never from text read back), so nothing outside the folder is touched.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _blob(self, digest: str) -> Path:
+        if not is_digest(digest):
+            raise ValueError(f"not a sha256 digest: {digest!r}")
         return self.root / "sha256" / digest[:2] / digest
 
     def _url_entry(self, url: str) -> Path:
@@ -78,10 +93,11 @@ class Cache:
 
     def get(self, digest: str) -> bytes | None:
         """The content with this digest, or None; a corrupted entry is removed and missed."""
+        if not is_digest(digest):
+            return None
         path = self._blob(digest)
-        try:
-            content = path.read_bytes()
-        except OSError:
+        content = _read_or_none(path)
+        if content is None:
             return None
         if sha256_hex(content) != digest:
             log.warning("cache entry %s is corrupted; fetching it again", path)
@@ -105,10 +121,14 @@ class Cache:
     def entry_for_url(self, url: str) -> tuple[str, str] | None:
         """(digest, final URL) of what url last gave, if it was fetched before."""
         raw = _read_or_none(self._url_entry(url)) or b""
-        if not raw.endswith(b"\n"):
+        if not raw.endswith(b"\n") or raw.count(b"\n") != 1:
             return None
         digest, _, final = raw.decode("utf-8", "replace").strip().partition(" ")
-        return (digest, final or url) if len(digest) == 64 else None
+        final = final or url
+        if not is_digest(digest) or urlsplit(final).scheme not in ("http", "https"):
+            log.warning("cache entry for %s is not what yamlpipe writes; ignoring it", url)
+            return None
+        return digest, final
 
     def digest_for_url(self, url: str) -> str | None:
         """The digest last fetched from url, if any (used when offline)."""
@@ -117,7 +137,9 @@ class Cache:
 
 
 def _read_or_none(path: Path) -> bytes | None:
+    """A regular file's bytes (size-capped), else None: a FIFO or device planted in the
+    cache must not hang or fill memory."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError:
         return None
