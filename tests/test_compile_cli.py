@@ -127,11 +127,12 @@ def test_an_error_leaves_the_existing_package_untouched(tmp_path: Path) -> None:
         .replace("../components/", str(ROOT / "components") + "/")
         .replace("${{ tasks.split.outputs.train }}", "${{ tasks.split.outputs.trian }}")
     )
+    (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
     result = compile_to(output, source=broken)
     assert result.returncode == 1
     assert "has no output 'trian'" in result.stdout
     assert output.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "p.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "p.zip", "yamlpipe.yaml"]
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

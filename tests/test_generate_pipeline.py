@@ -19,7 +19,7 @@ from yamlpipe.generate.dsl.context import current_builder
 from yamlpipe.generate.dsl.k8s import env_entry, plain, toleration_entry
 from yamlpipe.load.yamltext import read_yaml
 
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "generate"
@@ -140,6 +140,8 @@ def test_inline_container_resource_and_exit_handler(tmp_path: Path) -> None:
 
 def test_generated_pipeline_validates_through_the_cli(tmp_path: Path) -> None:
     out = tmp_path / "pipeline.yaml"
+    # the fixture uses a component of this repository, outside tmp_path: allow that root
+    (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
     # the fixture loads its component relative to tests/generate: run from there
     proc = run_cli(
         "generate", "pipeline", "pipelines.py:settings_pipeline", "-o", str(out), cwd=FIXTURES

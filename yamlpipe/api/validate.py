@@ -23,15 +23,16 @@ class Workspace:
     def __init__(self, options: ResolveOptions, cache_root: Path | None = None) -> None:
         self.options = options
         self.cache = Cache(cache_root or default_cache_root())
-        self.resolvers: dict[Path, Resolver] = {}
+        self.resolvers: dict[tuple[Path, tuple[Path, ...]], Resolver] = {}
 
     def resolver_for(self, file: Path) -> Resolver:
         config = load_config(file)
-        resolver = self.resolvers.get(config.root)
+        key = (config.root, config.local_roots)  # without yamlpipe.yaml: one per repository
+        resolver = self.resolvers.get(key)
         if resolver is None:
             lock = read_lock(config.lock_path, display_path(config.lock_path))
             resolver = Resolver(config, self.cache, lock, self.options)
-            self.resolvers[config.root] = resolver
+            self.resolvers[key] = resolver
         return resolver
 
     def close(self) -> None:
@@ -42,8 +43,9 @@ class Workspace:
     def check(self, file: str) -> FileReport:
         """Load and link one file; configuration problems become the file's problems."""
         try:
-            text = read_text_file(file)
             resolver = self.resolver_for(Path(file))
+            resolver.check_inside(Path(file), Location(file), "the file (a link)")
+            text = read_text_file(file)
         except YamlpipeErrors as problems:
             return FileReport(file, tuple(problems), _texts_of(problems))
         except YamlpipeError as problem:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from yamlpipe.load.limits import MAX_FILE_BYTES
+
+CONFIG_NAME = "yamlpipe.yaml"
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _KINDS = (
@@ -80,3 +83,33 @@ def is_regular_file(path: str | os.PathLike[str]) -> bool:
         return stat.S_ISREG(Path(path).stat().st_mode)
     except OSError:
         return False
+
+
+# ---- the project root: where local files may come from -------------------------------------
+
+
+def find_upwards(start: Path, name: str) -> Path | None:
+    """The nearest folder, from start's (start itself if a folder) upwards, holding `name`."""
+    folder = (start if start.is_dir() else start.parent).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / name).exists():
+            return candidate
+    return None
+
+
+def repository_root(start: Path) -> Path:
+    """The git repository holding start, else start's folder (what a project is without a
+    yamlpipe.yaml)."""
+    found = find_upwards(start, ".git")
+    return found or (start if start.is_dir() else start.parent).resolve()
+
+
+def project_root(start: Path) -> Path:
+    """The folder of the nearest yamlpipe.yaml, else of the git repository, else start's."""
+    return find_upwards(start, CONFIG_NAME) or repository_root(start)
+
+
+def is_within(path: Path, roots: Iterable[Path]) -> bool:
+    """True when path, with every link followed, is inside one of the (resolved) roots."""
+    real = path.resolve()
+    return any(real.is_relative_to(root) for root in roots)

@@ -20,6 +20,7 @@ from yamlpipe.load import (
     load_file,
     read_text_file,
 )
+from yamlpipe.load.files import is_within, project_root
 from yamlpipe.load.schema import did_you_mean
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve.cache import sha256_hex
@@ -289,6 +290,13 @@ def _no_components(root: Path) -> YamlpipeError:
 
 def _build_entry(path: Path, layout: _Layout) -> dict[str, Any]:
     shown = _display(path)
+    project = project_root(layout.root)
+    if not is_within(path, (project,)):
+        raise YamlpipeError(
+            Location(shown),
+            f"the file (a link) points outside the project ({_display(project)})",
+            "a catalog is built from the component files inside the project",
+        )
     loaded = load_file(path, shown)
     if not loaded.ok or loaded.spec is None:
         raise YamlpipeErrors(p for p in loaded.problems if p.is_error)

@@ -9,8 +9,8 @@ from typing import Any
 
 from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import load_data_text, read_text_file
+from yamlpipe.load.files import CONFIG_NAME, repository_root
 
-CONFIG_NAME = "yamlpipe.yaml"
 LOCK_NAME = "yamlpipe.lock"
 
 
@@ -37,10 +37,17 @@ class ProjectConfig:
     file: Path | None = None
     catalogs: Mapping[str, str] = field(default_factory=dict)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    roots: tuple[Path, ...] = ()
+    """Folders local files may come from: the project root (the folder of yamlpipe.yaml,
+    else of the git repository, else of the file checked) and `allowed_roots`."""
 
     @property
     def lock_path(self) -> Path:
         return self.root / LOCK_NAME
+
+    @property
+    def local_roots(self) -> tuple[Path, ...]:
+        return self.roots or (self.root,)
 
 
 def find_config(start: Path) -> Path | None:
@@ -57,7 +64,8 @@ def load_config(start: Path, fallback_root: Path | None = None) -> ProjectConfig
     """The configuration that applies to start; defaults (rooted at fallback_root) if none."""
     path = find_config(start)
     if path is None:
-        return ProjectConfig(root=(fallback_root or Path.cwd()).resolve())
+        root = (fallback_root or Path.cwd()).resolve()
+        return ProjectConfig(root=root, roots=(repository_root(start),))
     display = _display(path)
     result = load_data_text(read_text_file(path, display), display, "config")
     if not result.ok:
@@ -84,12 +92,15 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         allowed_hosts=frozenset(h.lower() for h in data.get("allowed_hosts") or ()),
         token_env={host.lower(): name for host, name in (data.get("auth") or {}).items()},
     )
+    root = path.parent.resolve()
+    extra = tuple((root / folder).resolve() for folder in data.get("allowed_roots") or ())
     return ProjectConfig(
-        root=path.parent.resolve(),
+        root=root,
         file=path,
         catalogs=dict(data.get("catalogs") or {}),
         fetch=settings,
+        roots=(root, *extra),
     )
 
 
-__all__ = ["FetchSettings", "ProjectConfig", "find_config", "load_config"]
+__all__ = ["CONFIG_NAME", "FetchSettings", "ProjectConfig", "find_config", "load_config"]
