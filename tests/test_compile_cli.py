@@ -300,3 +300,20 @@ def test_graph_node_names_that_are_keywords(tmp_path: Path) -> None:
     assert 'end_["end"]' in mermaid.stdout and "end_ --> node_" in mermaid.stdout
     dot = run_cli("graph", str(pipeline), "-f", "dot")
     assert "end_ -> node_;" in dot.stdout
+
+
+def test_outputs_that_argo_would_confuse_are_not_compiled(tmp_path: Path) -> None:
+    """`o 1` and `o-1` both compiled to the Argo output `<template>-o-1`, so a downstream
+    task silently got one value for both."""
+    (tmp_path / "c.yaml").write_text(
+        "name: Two\noutputs:\n- {name: o 1}\n- {name: o-1}\nimplementation:\n  container:\n"
+        "    image: alpine:3.20\n    command: [sh, -c, 'echo a > $0; echo b > $1',\n"
+        "      {outputPath: o 1}, {outputPath: o-1}]\n"
+    )
+    (tmp_path / "p.yaml").write_text("name: p\ntasks:\n  two: {component: c.yaml}\n")
+    result = run_cli("compile", "p.yaml", "-o", "p.zip", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "c.yaml:4:10: error: outputs 'o 1' and 'o-1' both become the Argo output name" in (
+        result.stdout
+    )
+    assert not (tmp_path / "p.zip").exists()
