@@ -100,7 +100,37 @@ def test_a_slow_server_times_out_at_the_reference(
     project.write("p.yaml", pipeline_text(url))
     [record] = problems(project, "p.yaml")
     assert where(record) == "p.yaml:4:16"
-    assert record["message"] == f"cannot fetch {url}: timed out (no answer within 0.5 s)"
+    assert (
+        record["message"]
+        == f"cannot fetch {url}: timed out (no answer within 0.5 s; tried 2 times)"
+    )
+
+
+def test_a_trickling_server_does_not_hold_validate(
+    http_server: LocalServer, project: Project
+) -> None:
+    project.write("yamlpipe.yaml", "fetch: {read_timeout: 0.5, total_timeout: 1, retries: 0}\n")
+    url = http_server.add("/drip.yaml", component_text(), trickle=0.1)
+    project.write("p.yaml", pipeline_text(url))
+    [record] = problems(project, "p.yaml")
+    assert record["message"] == (
+        f"cannot fetch {url}: took longer than the 1 s allowed for one file "
+        "(fetch: total_timeout in yamlpipe.yaml)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "where"),
+    [("parallel: 100000000", "1:19"), ("retries: 1000", "1:18"), ("read_timeout: 1e9", "1:23")],
+)
+def test_fetch_settings_are_bounded_in_the_schema(
+    project: Project, setting: str, where: str
+) -> None:
+    """`parallel: 100000000` was accepted and hung starting threads."""
+    project.write("yamlpipe.yaml", f"fetch: {{{setting}}}\n")
+    project.write("p.yaml", pipeline_text("c.yaml"))
+    [record] = problems(project, "p.yaml")
+    assert (record["file"], f"{record['line']}:{record['column']}") == ("yamlpipe.yaml", where)
 
 
 def test_a_body_over_the_cap_is_refused_and_not_cached(

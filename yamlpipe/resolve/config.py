@@ -10,6 +10,7 @@ from typing import Any
 from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import load_data_text, read_text_file
 from yamlpipe.load.files import CONFIG_NAME, repository_root
+from yamlpipe.load.limits import MAX_FILE_BYTES
 
 LOCK_NAME = "yamlpipe.lock"
 
@@ -20,9 +21,13 @@ class FetchSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    """Seconds one file may take in all: connecting, retries, redirects and the body."""
+    run_timeout: float = 300.0
+    """Seconds every fetch of one run may take together."""
     retries: int = 3
     backoff: float = 0.2
-    max_bytes: int = 5_000_000
+    max_bytes: int = MAX_FILE_BYTES
     parallel: int = 16
     allowed_hosts: frozenset[str] = frozenset()
     token_env: Mapping[str, str] = field(default_factory=dict)
@@ -86,6 +91,8 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
     settings = FetchSettings(
         connect_timeout=float(fetch.get("connect_timeout", defaults.connect_timeout)),
         read_timeout=float(fetch.get("read_timeout", defaults.read_timeout)),
+        total_timeout=float(fetch.get("total_timeout", defaults.total_timeout)),
+        run_timeout=float(fetch.get("run_timeout", defaults.run_timeout)),
         retries=int(fetch.get("retries", defaults.retries)),
         max_bytes=int(fetch.get("max_bytes", defaults.max_bytes)),
         parallel=int(fetch.get("parallel", defaults.parallel)),
