@@ -10,6 +10,7 @@ from typing import Any
 
 from yamlpipe.api.files import FileReport
 from yamlpipe.errors import YamlpipeError
+from yamlpipe.load.files import source_text
 from yamlpipe.resolve.cache import write_atomically
 from yamlpipe.resolve.catalog import (
     Catalog,
@@ -133,9 +134,8 @@ def problem_reports(problems: Iterable[YamlpipeError]) -> list[FileReport]:
 
 
 def _text_of(name: str) -> dict[str, str]:
-    if not os.path.isfile(name):
-        return {}
-    return {name: Path(name).read_text("utf-8", errors="replace")}
+    text = source_text(name)
+    return {} if text is None else {name: text}
 
 
 def _display(path: Path) -> str:

@@ -39,6 +39,7 @@ from yamlpipe.generate.pyfile import (
     load_python_file,
     module_aliases,
 )
+from yamlpipe.load.files import source_text
 from yamlpipe.resolve import Request, ResolveOptions
 from yamlpipe.resolve.refs import parse_reference
 
@@ -237,8 +238,7 @@ def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:
     """File texts for rendering messages (unreadable files are skipped)."""
     texts = {}
     for name, path in paths.items():
-        try:
-            texts[name] = path.read_text("utf-8")
-        except OSError:
-            continue
+        text = source_text(path)
+        if text is not None:
+            texts[name] = text
     return texts

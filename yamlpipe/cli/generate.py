@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +20,7 @@ from yamlpipe.cli.common import (
     print_reports,
 )
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.load.files import source_text
 
 if TYPE_CHECKING:
     from yamlpipe.api import generate as generate_api
@@ -55,8 +55,8 @@ def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
     texts = {}
     for problem in problems:
         name = problem.location.file
-        if name not in texts and os.path.isfile(name):
-            texts[name] = Path(name).read_text("utf-8", errors="replace")
+        if name not in texts and (text := source_text(name)) is not None:
+            texts[name] = text
     file = problems[0].location.file if problems else "<python>"
     print_reports([api.FileReport(file, tuple(problems), texts)], output_format)
     raise typer.Exit(EXIT_INVALID)

@@ -70,6 +70,15 @@ def _read_up_to(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
+def source_text(path: str | os.PathLike[str]) -> str | None:
+    """A file's text for showing its lines in messages (undecodable bytes replaced), or None
+    when it is not a regular file of a readable size."""
+    try:
+        return read_regular_file(path).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def describe_os_error(exc: OSError) -> str:
     """Why a file could not be read, in words (UnreadableFile's reason, else the OS's)."""
     if isinstance(exc, UnreadableFile):

@@ -20,7 +20,7 @@ from yamlpipe.load import (
     load_file,
     read_text_file,
 )
-from yamlpipe.load.files import is_within, project_root
+from yamlpipe.load.files import is_within, project_root, read_regular_file
 from yamlpipe.load.schema import did_you_mean
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve.cache import sha256_hex
@@ -303,7 +303,7 @@ def _build_entry(path: Path, layout: _Layout) -> dict[str, Any]:
     name, folder_version = _name_and_folder_version(path, layout.root)
     _check_entry_name(name, shown)
     spec = loaded.spec
-    content = path.read_bytes()
+    content = read_regular_file(path)
     return {
         "name": name,
         "version": folder_version or _annotated_version(loaded),

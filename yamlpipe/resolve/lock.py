@@ -8,6 +8,7 @@ from pathlib import Path
 
 from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import dump_yaml, load_data_text, read_text_file
+from yamlpipe.load.files import read_regular_file
 from yamlpipe.resolve.cache import write_atomically
 
 LOCK_HEADER = (
@@ -54,9 +55,10 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
 def is_lock_current(path: Path, entries: Mapping[str, LockEntry]) -> bool:
     """True when the lock file exists and says exactly this, byte for byte."""
     try:
-        return path.read_text("utf-8") == render_lock(entries)
+        text = read_regular_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    return text.replace("\r\n", "\n") == render_lock(entries)  # a checkout may add \r
 
 
 def write_lock(path: Path, entries: Mapping[str, LockEntry]) -> bool:
