@@ -317,3 +317,45 @@ def test_outputs_that_argo_would_confuse_are_not_compiled(tmp_path: Path) -> Non
         result.stdout
     )
     assert not (tmp_path / "p.zip").exists()
+
+
+@pytest.fixture
+def odd_places(tmp_path: Path) -> dict[str, Path]:
+    """Paths that cannot take an output file: each was an internal error (exit 3) or a hang."""
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "file").write_text("x\n")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    return {
+        "folder": tmp_path / "folder.yaml",
+        "below-a-file": tmp_path / "file" / "p.yaml",
+        "proc": Path("/proc/p.yaml"),
+        "fifo": tmp_path / "fifo.yaml",
+    }
+
+
+PLACES = ["folder", "below-a-file", "proc", "fifo"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compile", str(SMALL)],
+        ["compile", str(SMALL), "--check"],
+        ["graph", str(SMALL), "-f", "dot"],
+        ["catalog", "build", str(ROOT / "components")],
+    ],
+    ids=["compile", "compile-check", "graph", "catalog-build"],
+)
+def test_an_output_that_cannot_be_written_is_a_located_error(
+    odd_places: dict[str, Path], place: str, command: list[str]
+) -> None:
+    target = odd_places[place]
+    result = run_cli(*command, "-o", str(target))
+    if command[-1] == "--check" and place == "proc":  # nothing there: the package is missing
+        assert result.returncode == 1 and "missing" in result.stdout
+        return
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith(f"{target}: error: cannot "), result.stdout
+    assert "internal error" not in result.stderr
+    assert not [p for p in target.parent.glob(".*.tmp")]

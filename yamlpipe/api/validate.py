@@ -150,12 +150,16 @@ def _merged(reports: Sequence[FileReport]) -> list[FileReport]:
 
 def _lock_project(resolver: Resolver, files: list[FileReport], check_only: bool) -> LockReport:
     path, entries = resolver.config.lock_path, dict(resolver.used)
+    changed = False
     if not all(f.ok for f in files):
-        changed = False
+        pass
     elif check_only:
         changed = not is_lock_current(path, entries)
     else:
-        changed = write_lock(path, entries)
+        try:
+            changed = write_lock(path, entries, display_path(path))
+        except YamlpipeError as problem:
+            files = [*files, FileReport(problem.location.file, (problem,))]
     return LockReport(path, changed, entries, files)
 
 

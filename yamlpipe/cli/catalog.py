@@ -123,6 +123,8 @@ def build(
         result = api.build_catalog_file(folder, target, base_url=base_url, check=check)
     except YamlpipeErrors as problems:
         _fail_with_reports(problems, output_format)
+    except YamlpipeError as problem:
+        _fail_with_reports([problem], output_format)
     stale = check and result.changed
     if output_format is Format.json:
         typer.echo(json.dumps(_build_record(result), indent=2))

@@ -19,9 +19,11 @@ from yamlpipe.cli.common import (
     FormatOption,
     FrozenOption,
     OfflineOption,
+    fail_with,
     print_reports,
     require_paths,
 )
+from yamlpipe.errors import YamlpipeError
 
 PipelineArgument = Annotated[
     str,
@@ -111,9 +113,12 @@ def compile_command(
     if output is None:
         typer.echo(package.text, nl=False)
         raise typer.Exit(EXIT_OK)
-    if check:
-        _report_check(api.check_package(package, output), pipeline)
-    api.write_package(package, output)
+    try:
+        if check:
+            _report_check(api.check_package(package, output), pipeline)
+        api.write_package(package, output)
+    except YamlpipeError as problem:
+        fail_with(problem, output_format)
     typer.echo(
         f"{output}: {_kib(len(package.data))} (Workflow {_kib(package.workflow_size)}, "
         f"{package.template_count} templates)"
@@ -169,8 +174,11 @@ def graph_command(
     data = _svg(text) if graph_format is GraphFormat.svg else text.encode("utf-8")
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
-    else:
+        raise typer.Exit(EXIT_OK)
+    try:
         api.write_bytes(output, data)
+    except YamlpipeError as problem:
+        fail_with(problem, Format.text)
     raise typer.Exit(EXIT_OK)
 
 

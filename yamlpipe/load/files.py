@@ -1,17 +1,21 @@
-"""Reading files that may be hostile: regular files only, and never more than a cap.
+"""Files on disk, handled as if hostile: what is read, from where, and how outputs are written.
 
 A FIFO named `x.yaml` would block a read forever, `/dev/zero` would fill memory, and a
-folder or a socket has no text at all. The file is opened without blocking and checked on
-the open descriptor, so a swap between the check and the read changes nothing.
+folder or a socket has no text at all: a file is opened without blocking and checked on
+the open descriptor (a swap between the check and the read changes nothing), and read up to
+a cap. Outputs are written whole or not at all, and a path that cannot take one is a
+located error, not a crash.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.load.limits import MAX_FILE_BYTES
 
 CONFIG_NAME = "yamlpipe.yaml"
@@ -122,3 +126,71 @@ def is_within(path: Path, roots: Iterable[Path]) -> bool:
     """True when path, with every link followed, is inside one of the (resolved) roots."""
     real = path.resolve()
     return any(real.is_relative_to(root) for root in roots)
+
+
+# ---- writing: whole files or nothing ---------------------------------------------------------
+
+
+def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
+    """Write to a temporary file beside path, then rename it over path in one step.
+
+    Readers (and a second process writing the same file) see the old bytes or the new ones,
+    never a part; a failure leaves no temporary file behind. A new file gets the mode the
+    umask gives (not mkstemp's private 0600); a replaced one keeps its mode. `durable` also
+    waits for the disk (fsync) before the rename, so that a power cut cannot leave it empty.
+    """
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        _keep_mode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _keep_mode(path: Path, tmp: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    os.chmod(tmp, mode)
+
+
+def write_output(path: str | os.PathLike[str], content: bytes, display: str | None = None) -> None:
+    """Write an output file atomically, or raise a located error saying why it cannot be
+    written there (a folder, a FIFO, a path below a regular file, no permission, ...)."""
+    target = Path(path)
+    name = display or str(path)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise YamlpipeError(
+            Location(name),
+            f"cannot write the file: it is {kind_of(mode)}",
+            "give the path of a file to write",
+        )
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise YamlpipeError(
+            Location(name),
+            f"cannot write the file: {blocker} is not a folder",
+            "give the path of a file to write",
+        )
+    try:
+        write_atomically(target, content)
+    except OSError as exc:
+        raise YamlpipeError(
+            Location(name),
+            f"cannot write the file: {exc.strerror or exc}",
+            "check that the folder exists (or can be made) and is writable",
+        ) from None

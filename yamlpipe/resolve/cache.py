@@ -6,14 +6,14 @@ import hashlib
 import logging
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from yamlpipe.load.files import read_regular_file
+from yamlpipe.load.files import read_regular_file, write_atomically
 
 log = logging.getLogger(__name__)
+__all__ = ["Cache", "default_cache_root", "is_digest", "sha256_hex", "write_atomically"]
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -34,39 +34,6 @@ def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["YAMLPIPE_CACHE_DIR"])
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "yamlpipe"
-
-
-def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
-    """Write to a temporary file beside path, then rename it over path in one step.
-
-    Readers (and a second process writing the same file) see the old bytes or the new ones,
-    never a part; a failure leaves no temporary file behind. A new file gets the mode the
-    umask gives (not mkstemp's private 0600); a replaced one keeps its mode. `durable` also
-    waits for the disk (fsync) before the rename, so that a power cut cannot leave it empty.
-    """
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        _keep_mode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _keep_mode(path: Path, tmp: Path) -> None:
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        return
-    os.chmod(tmp, mode)
 
 
 class Cache:
