@@ -38,6 +38,7 @@ from yamlpipe.generate.pyfile import (
     find_pipeline_function,
     load_python_file,
     module_aliases,
+    running_user_code,
 )
 from yamlpipe.load.files import source_text, write_output
 from yamlpipe.resolve import Request, ResolveOptions
@@ -129,7 +130,8 @@ def pipeline_from_function(
     conf: PipelineConf | None = None,
 ) -> EmittedPipeline:
     """Run a pipeline function and emit its YAML (references relative to `base_dir`)."""
-    with module_aliases(kfp_standins()):
+    name = getattr(func, "__name__", "the pipeline function")
+    with module_aliases(kfp_standins()), running_user_code(f"pipeline function {name!r}"):
         recorded = record_pipeline(func, conf)
     return emit_pipeline(recorded, base_dir, components_dir)
 
