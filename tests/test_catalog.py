@@ -490,3 +490,28 @@ def test_build_raises_all_problems_at_once(tmp_path: Path) -> None:
         build_catalog(folder)
     files = {p.location.file for p in caught.value}
     assert {Path(f).parent.name for f in files} == {"a", "b"}
+
+
+class _CountedEntries(tuple):  # type: ignore[type-arg]
+    """A catalog's entries that count how often they are walked."""
+
+    walks = 0
+
+    def __iter__(self) -> Iterator[CatalogEntry]:
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_listing_and_searching_walk_the_entries_once() -> None:
+    """Each name's versions were found by walking every entry: 100,000 entries took minutes."""
+    entries = _CountedEntries(
+        CatalogEntry(f"c{i}", f"1.0.{i % 3}", f"c{i}.yaml", "0" * 64, description=f"number {i}")
+        for i in range(3000)
+    )
+    catalog = Catalog("catalog.yaml", entries=entries)
+    _CountedEntries.walks = 0
+    rows = [catalog.versions(name) for name in catalog.names()]
+    found = catalog.search(["number", "7"])
+    assert len(rows) == 3000 and len(found) == sum("7" in str(i) for i in range(3000))
+    assert catalog.latest("c5") == rows[catalog.names().index("c5")][0]
+    assert _CountedEntries.walks == 1

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -76,14 +77,24 @@ class Catalog:
     def shown(self) -> str:
         return self.display or self.location
 
+    @cached_property
+    def _by_name(self) -> dict[str, list[CatalogEntry]]:
+        """Entry name -> its versions, newest first: built once, so that listing or searching
+        a catalog of n entries takes n steps, not n * n."""
+        index: dict[str, list[CatalogEntry]] = {}
+        for entry in self.entries:
+            index.setdefault(entry.name, []).append(entry)
+        for found in index.values():
+            found.sort(key=lambda e: version_key(e.version), reverse=True)
+        return index
+
     def names(self) -> list[str]:
         """Every entry name, sorted."""
-        return sorted({e.name for e in self.entries})
+        return sorted(self._by_name)
 
     def versions(self, name: str) -> list[CatalogEntry]:
         """Every version of an entry, newest first."""
-        found = [e for e in self.entries if e.name == name]
-        return sorted(found, key=lambda e: version_key(e.version), reverse=True)
+        return list(self._by_name.get(name, ()))
 
     def latest(self, name: str) -> CatalogEntry | None:
         """The highest release of an entry; the highest pre-release only when there is no
@@ -116,7 +127,9 @@ def resolve_location(base: str, relative: str) -> str:
         return relative
     if "://" in base:
         return urljoin(base, relative)
-    return str((Path(base).parent / relative).resolve())
+    # lexically, not Path.resolve(): a system call per entry was most of reading a big index
+    # (links are followed, and checked against the project root, when a file is read)
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(base)), relative))
 
 
 def parse_catalog(text: str, location: str, display: str | None = None) -> Catalog:
