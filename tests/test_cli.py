@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from yamlpipe import cli
 
 from helpers import ROOT, run_cli
 
@@ -138,3 +141,26 @@ def test_help_lists_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     assert "validate" in result.stdout and "schema" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["cache", "temp"])
+def test_the_bug_log_never_follows_a_planted_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The log was written through whatever link sat at its path (in a shared /tmp, anyone's)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    cache, temp = tmp_path / "cache", tmp_path / "tmp"
+    temp.mkdir()
+    if where == "cache":
+        (cache / "yamlpipe").mkdir(parents=True)
+        (cache / "yamlpipe" / "yamlpipe.log").symlink_to(victim)
+    else:
+        cache.write_text("a file, so the cache folder cannot be made\n")
+        (temp / "yamlpipe.log").symlink_to(victim)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    log = Path(cli._log_bug(RuntimeError("boom")))
+    assert victim.read_text() == "keep me\n"
+    assert not log.is_symlink() and "RuntimeError: boom" in log.read_text()
+    assert log.stat().st_mode & 0o777 == 0o600
