@@ -164,3 +164,32 @@ def test_the_bug_log_never_follows_a_planted_link(
     assert victim.read_text() == "keep me\n"
     assert not log.is_symlink() and "RuntimeError: boom" in log.read_text()
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_control_characters_from_files_are_shown_escaped(tmp_path: Path) -> None:
+    """ESC and BEL in a file's lines reached the terminal (which acts on them), and a newline
+    in a file name split its message in two."""
+    (tmp_path / "evil\nname.yaml").write_text(
+        "name: x\nimplementation:\n  container:\n    image: \x1b[31mred\x07\n"
+    )
+    for fmt in ("text", "github"):
+        result = run_cli("validate", "--format", fmt, ".", cwd=tmp_path)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert not {"\x1b", "\x07"} & set(result.stdout), result.stdout
+    assert run_cli("validate", ".", cwd=tmp_path).stdout.splitlines()[:3] == [
+        "evil\\nname.yaml:4:12: error: the character U+001B is not allowed in YAML",
+        "    4 |     image: \\x1b[31mred\\x07",
+        "      |            ^~~~",
+    ]
+
+
+def test_catalog_text_from_an_index_is_shown_escaped(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        "components:\n- name: echo\n  version: 1.0.0\n  url: c.yaml\n"
+        f"  sha256: '{'0' * 64}'\n  description: \"Clears \\e[2J the screen\\a\"\n"
+    )
+    for command in ("list", "show"):
+        args = ["catalog", command, "catalog.yaml", *(["echo"] if command == "show" else [])]
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Clears \\x1b[2J the screen\\x07" in result.stdout

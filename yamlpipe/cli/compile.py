@@ -23,6 +23,7 @@ from yamlpipe.cli.common import (
     print_reports,
     require_paths,
 )
+from yamlpipe.cli.render import visible
 from yamlpipe.errors import YamlpipeError
 
 PipelineArgument = Annotated[
@@ -135,7 +136,7 @@ def _report_check(result: api.CheckResult, pipeline: str) -> None:
         f"yamlpipe compile {pipeline} -o {result.output}"
     )
     for line in result.summary:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {visible(line)}")
     raise typer.Exit(EXIT_INVALID)
 
 

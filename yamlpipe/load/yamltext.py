@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import (
@@ -415,6 +416,19 @@ def _too_deep(file: str, mark: Any, at: Location | None = None) -> YamlpipeError
     )
 
 
+def _bad_character(file: str, text: str, exc: ReaderError) -> YamlpipeError:
+    """A character YAML does not allow (a control character such as ESC), where it is."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return YamlpipeError(
+        Location(file, line, column),
+        f"the character U+{code:04X} is not allowed in YAML",
+        "remove it; inside a double-quoted string an escape (such as \\x1b) writes it",
+    )
+
+
 def _possible_depth(text: str) -> int:
     """A cheap upper bound on nesting: each flow collection opens with `[` or `{`, and each
     two levels of block collections start at least one column further right."""
@@ -460,6 +474,8 @@ def _read_with(text: str, file: str, *, pure: bool) -> Document:
                 doc.data = _Builder(doc, yaml).build(nodes[0], ())
     except MarkedYAMLError:
         raise
+    except ReaderError as exc:
+        raise _bad_character(file, text, exc) from None
     except YAMLError as exc:
         raise YamlpipeError(Location(file, 1, 1), f"YAML error: {exc}") from None
     except RecursionError:
