@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from yamlpipe.errors import NOWHERE, Location, YamlpipeError
+from yamlpipe.errors import NOWHERE, Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.load import decode_text, read_text_file
 from yamlpipe.load.files import describe_os_error, is_within, read_regular_file
 from yamlpipe.load.schema import did_you_mean
@@ -91,6 +91,8 @@ class Resolver:
     fetcher: Fetcher | None = None
     used: dict[str, LockEntry] = field(default_factory=dict)
     catalogs: dict[str, Catalog | YamlpipeError] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    """Catalog indexes read, by the name messages give them: problems show their lines."""
 
     def _fetcher(self) -> Fetcher:
         if self.fetcher is None:
@@ -233,6 +235,7 @@ class Resolver:
                 text = fetched[location] if "://" in location else self._local_catalog(location)
                 if isinstance(text, YamlpipeError):
                     raise text
+                self.texts[_shown(location)] = text
                 self.catalogs[name] = parse_catalog(text, location, _shown(location))
             except YamlpipeError as problem:
                 self.catalogs[name] = problem
@@ -298,12 +301,7 @@ class Resolver:
         for name in names:
             catalog = self.catalogs[name]
             if isinstance(catalog, YamlpipeError):
-                raise YamlpipeError(
-                    ref.loc,
-                    f"catalog {name!r} cannot be read: {catalog.message}",
-                    catalog.hint,
-                    span=len(ref.text),
-                )
+                raise self._unreadable_catalog(ref, name, catalog)
             entry = catalog.find(ref.target, ref.version)
             if entry is not None:
                 found.append((name, entry))
@@ -317,6 +315,31 @@ class Resolver:
         if found:
             return found[0][1]
         raise self._not_in_catalogs(ref, names)
+
+    def _unreadable_catalog(
+        self, ref: Reference, name: str, problem: YamlpipeError
+    ) -> YamlpipeError:
+        """Why a reference cannot be looked up: problems inside the index are reported where
+        they are (in the index), and the reference says where to look."""
+        inside = (
+            [p for p in problem if p.location.file in self.texts]
+            if isinstance(problem, YamlpipeErrors)
+            else []
+        )
+        if not inside:
+            return YamlpipeError(
+                ref.loc,
+                f"catalog {name!r} cannot be read: {problem.message}",
+                problem.hint,
+                span=len(ref.text),
+            )
+        here = YamlpipeError(
+            ref.loc,
+            f"catalog {name!r} has errors, so {ref.text!r} cannot be looked up",
+            f"they are reported in {inside[0].location.file}",
+            span=len(ref.text),
+        )
+        return YamlpipeErrors([*inside, here])
 
     def _not_in_catalogs(self, ref: Reference, names: list[str]) -> YamlpipeError:
         catalogs = [c for n in names if isinstance(c := self.catalogs[n], Catalog)]
