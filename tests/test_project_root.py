@@ -153,3 +153,11 @@ def test_catalog_build_refuses_a_component_that_links_out(tmp_path: Path, secret
         result.stdout
     )
     assert "SECRET" not in result.stdout + result.stderr
+
+
+def test_an_empty_yamlpipe_yaml_marks_the_project_root(project: Project) -> None:
+    """It was an error ('the file must be a map, got null'); an empty config has defaults."""
+    (project.root / "yamlpipe.yaml").write_text("# the project root\n")
+    project.write("c.yaml", component_text())
+    project.write("sub/p.yaml", pipeline_text("../c.yaml"))
+    assert records(project, "sub/p.yaml") == []
