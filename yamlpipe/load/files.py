@@ -90,14 +90,6 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def is_regular_file(path: str | os.PathLike[str]) -> bool:
-    """True for an existing regular file (following links); never blocks on a FIFO."""
-    try:
-        return stat.S_ISREG(Path(path).stat().st_mode)
-    except OSError:
-        return False
-
-
 # ---- the project root: where local files may come from -------------------------------------
 
 
