@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import shutil
+import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -37,12 +39,14 @@ class Route:
     content_length: bool = True
     """False: no Content-Length header; the body ends when the connection closes."""
     headers: tuple[tuple[str, str], ...] = ()
+    trickle: float = 0.0
+    """Seconds between the bytes of the body (a server that sends, but ever so slowly)."""
 
 
 class LocalServer:
     """The server, its routes, what it saw, and switches for the tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: collections.Counter[str] = collections.Counter()
         self.auth: dict[str, str | None] = {}
@@ -60,12 +64,15 @@ class LocalServer:
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme, self.host = ("https", "localhost") if tls else ("http", "127.0.0.1")
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + (path if path.startswith("/") else "/" + path)
@@ -123,8 +130,21 @@ class LocalServer:
         elif route.redirect is not None:
             target = route.redirect if "://" in route.redirect else self.url(route.redirect)
             _send(handler, 302, b"", (("Location", target),))
+        elif route.trickle:
+            self._trickle(handler, route)
         else:
             _send(handler, route.status, route.body, route.headers, route.content_length)
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, route: Route) -> None:
+        _send(handler, route.status, b"", route.headers, content_length=False)
+        try:
+            for byte in route.body:
+                if self.stopping.wait(route.trickle):
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
 
 
 def _send(
@@ -167,6 +187,40 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 def http_server() -> Iterator[LocalServer]:
     """A fresh local server per test, stopped afterwards."""
     server = LocalServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A self-signed certificate (and its key, in the same file) for `localhost`, made with
+    the openssl program; the test is skipped without it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl program is needed to make a certificate for the TLS server")
+    path = tmp_path_factory.mktemp("tls") / "localhost.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"),
+            *("-keyout", str(path), "-out", str(path)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+@pytest.fixture
+def https_server(tls_certificate: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    """A local server speaking TLS as https://localhost:PORT, trusted by requests (in this
+    process and in subprocesses) through REQUESTS_CA_BUNDLE."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_certificate)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_certificate))
+    server = LocalServer(tls=context).start()
     try:
         yield server
     finally:

@@ -490,3 +490,47 @@ def test_build_raises_all_problems_at_once(tmp_path: Path) -> None:
         build_catalog(folder)
     files = {p.location.file for p in caught.value}
     assert {Path(f).parent.name for f in files} == {"a", "b"}
+
+
+class _CountedEntries(tuple):  # type: ignore[type-arg]
+    """A catalog's entries that count how often they are walked."""
+
+    walks = 0
+
+    def __iter__(self) -> Iterator[CatalogEntry]:
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_listing_and_searching_walk_the_entries_once() -> None:
+    """Each name's versions were found by walking every entry: 100,000 entries took minutes."""
+    entries = _CountedEntries(
+        CatalogEntry(f"c{i}", f"1.0.{i % 3}", f"c{i}.yaml", "0" * 64, description=f"number {i}")
+        for i in range(3000)
+    )
+    catalog = Catalog("catalog.yaml", entries=entries)
+    _CountedEntries.walks = 0
+    rows = [catalog.versions(name) for name in catalog.names()]
+    found = catalog.search(["number", "7"])
+    assert len(rows) == 3000 and len(found) == sum("7" in str(i) for i in range(3000))
+    assert catalog.latest("c5") == rows[catalog.names().index("c5")][0]
+    assert _CountedEntries.walks == 1
+
+
+def test_an_invalid_index_is_reported_in_the_index_not_only_at_the_task(
+    tools_project: Path,
+) -> None:
+    """The catalog's own errors were shown at the referring task, without their lines."""
+    index = tools_project / "catalogs" / "tools" / "catalog.yaml"
+    index.write_text(index.read_text().replace("version: 1.10.0", "version: [1, 10]", 1))
+    write(tools_project / "p.yaml", PIPELINE.format(ref="tools/tool", input="in_1_10_0"))
+    result = run_cli("validate", "--format", "json", "p.yaml", cwd=tools_project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {(r["file"], r["message"]) for r in json.loads(result.stdout)}
+    line = next(i for i, text in enumerate(index.read_text().splitlines(), 1) if "[1, 10]" in text)
+    assert found == {
+        ("catalogs/tools/catalog.yaml", "'version' must be a string, got list [1, 10]"),
+        ("p.yaml", "catalog 'tools' has errors, so 'tools/tool' cannot be looked up"),
+    }
+    text = run_cli("validate", "p.yaml", cwd=tools_project).stdout
+    assert f"catalogs/tools/catalog.yaml:{line}:" in text and f"{line:>5} | " in text

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
+
+import pytest
+
+from yamlpipe import cli
 
 from helpers import ROOT, run_cli
 
@@ -105,6 +111,23 @@ def test_unreadable_and_binary_files_are_located_errors(tmp_path: Path) -> None:
     assert "bin.yaml:1:1: error: the file is not UTF-8 text" in result.stdout
 
 
+@pytest.mark.parametrize("resolve", [[], ["--no-resolve"]], ids=["linked", "alone"])
+def test_special_files_are_refused_not_read(tmp_path: Path, resolve: list[str]) -> None:
+    """A FIFO blocked validate forever and /dev/zero filled memory: only regular files are
+    read, and only up to the size cap that fetches have too."""
+    write(tmp_path, "ok.yaml", GOOD_COMPONENT)
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "big.yaml").write_bytes(b"# " + b"x" * 5_000_000 + b"\n")
+    result = run_cli("validate", *resolve, ".", "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "big.yaml: error: cannot read the file: it is over the 5,000,000-byte limit",
+        "fifo.yaml: error: cannot read the file: it is a FIFO (named pipe), not a regular file",
+        "/dev/zero: error: cannot read the file: it is a character device, not a regular file",
+    ]
+    assert "4 files checked: 3 errors" in result.stdout
+
+
 def test_schema_command_prints_the_shipped_schemas() -> None:
     for kind in ("component", "pipeline", "catalog", "config", "lock"):
         result = run_cli("schema", kind)
@@ -118,3 +141,55 @@ def test_help_lists_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     assert "validate" in result.stdout and "schema" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["cache", "temp"])
+def test_the_bug_log_never_follows_a_planted_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The log was written through whatever link sat at its path (in a shared /tmp, anyone's)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    cache, temp = tmp_path / "cache", tmp_path / "tmp"
+    temp.mkdir()
+    if where == "cache":
+        (cache / "yamlpipe").mkdir(parents=True)
+        (cache / "yamlpipe" / "yamlpipe.log").symlink_to(victim)
+    else:
+        cache.write_text("a file, so the cache folder cannot be made\n")
+        (temp / "yamlpipe.log").symlink_to(victim)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    log = Path(cli._log_bug(RuntimeError("boom")))
+    assert victim.read_text() == "keep me\n"
+    assert not log.is_symlink() and "RuntimeError: boom" in log.read_text()
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_control_characters_from_files_are_shown_escaped(tmp_path: Path) -> None:
+    """ESC and BEL in a file's lines reached the terminal (which acts on them), and a newline
+    in a file name split its message in two."""
+    (tmp_path / "evil\nname.yaml").write_text(
+        "name: x\nimplementation:\n  container:\n    image: \x1b[31mred\x07\n"
+    )
+    for fmt in ("text", "github"):
+        result = run_cli("validate", "--format", fmt, ".", cwd=tmp_path)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert not {"\x1b", "\x07"} & set(result.stdout), result.stdout
+    assert run_cli("validate", ".", cwd=tmp_path).stdout.splitlines()[:3] == [
+        "evil\\nname.yaml:4:12: error: the character U+001B is not allowed in YAML",
+        "    4 |     image: \\x1b[31mred\\x07",
+        "      |            ^~~~",
+    ]
+
+
+def test_catalog_text_from_an_index_is_shown_escaped(tmp_path: Path) -> None:
+    (tmp_path / "catalog.yaml").write_text(
+        "components:\n- name: echo\n  version: 1.0.0\n  url: c.yaml\n"
+        f"  sha256: '{'0' * 64}'\n  description: \"Clears \\e[2J the screen\\a\"\n"
+    )
+    for command in ("list", "show"):
+        args = ["catalog", command, "catalog.yaml", *(["echo"] if command == "show" else [])]
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Clears \\x1b[2J the screen\\x07" in result.stdout

@@ -127,11 +127,12 @@ def test_an_error_leaves_the_existing_package_untouched(tmp_path: Path) -> None:
         .replace("../components/", str(ROOT / "components") + "/")
         .replace("${{ tasks.split.outputs.train }}", "${{ tasks.split.outputs.trian }}")
     )
+    (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
     result = compile_to(output, source=broken)
     assert result.returncode == 1
     assert "has no output 'trian'" in result.stdout
     assert output.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "p.zip"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "p.zip", "yamlpipe.yaml"]
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -299,3 +300,62 @@ def test_graph_node_names_that_are_keywords(tmp_path: Path) -> None:
     assert 'end_["end"]' in mermaid.stdout and "end_ --> node_" in mermaid.stdout
     dot = run_cli("graph", str(pipeline), "-f", "dot")
     assert "end_ -> node_;" in dot.stdout
+
+
+def test_outputs_that_argo_would_confuse_are_not_compiled(tmp_path: Path) -> None:
+    """`o 1` and `o-1` both compiled to the Argo output `<template>-o-1`, so a downstream
+    task silently got one value for both."""
+    (tmp_path / "c.yaml").write_text(
+        "name: Two\noutputs:\n- {name: o 1}\n- {name: o-1}\nimplementation:\n  container:\n"
+        "    image: alpine:3.20\n    command: [sh, -c, 'echo a > $0; echo b > $1',\n"
+        "      {outputPath: o 1}, {outputPath: o-1}]\n"
+    )
+    (tmp_path / "p.yaml").write_text("name: p\ntasks:\n  two: {component: c.yaml}\n")
+    result = run_cli("compile", "p.yaml", "-o", "p.zip", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "c.yaml:4:10: error: outputs 'o 1' and 'o-1' both become the Argo output name" in (
+        result.stdout
+    )
+    assert not (tmp_path / "p.zip").exists()
+
+
+@pytest.fixture
+def odd_places(tmp_path: Path) -> dict[str, Path]:
+    """Paths that cannot take an output file: each was an internal error (exit 3) or a hang."""
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "file").write_text("x\n")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    return {
+        "folder": tmp_path / "folder.yaml",
+        "below-a-file": tmp_path / "file" / "p.yaml",
+        "proc": Path("/proc/p.yaml"),
+        "fifo": tmp_path / "fifo.yaml",
+    }
+
+
+PLACES = ["folder", "below-a-file", "proc", "fifo"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compile", str(SMALL)],
+        ["compile", str(SMALL), "--check"],
+        ["graph", str(SMALL), "-f", "dot"],
+        ["catalog", "build", str(ROOT / "components")],
+    ],
+    ids=["compile", "compile-check", "graph", "catalog-build"],
+)
+def test_an_output_that_cannot_be_written_is_a_located_error(
+    odd_places: dict[str, Path], place: str, command: list[str]
+) -> None:
+    target = odd_places[place]
+    result = run_cli(*command, "-o", str(target))
+    if command[-1] == "--check" and place == "proc":  # nothing there: the package is missing
+        assert result.returncode == 1 and "missing" in result.stdout
+        return
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith(f"{target}: error: cannot "), result.stdout
+    assert "internal error" not in result.stderr
+    assert not [p for p in target.parent.glob(".*.tmp")]

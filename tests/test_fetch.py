@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from httpserver import LocalServer, http_server
+from httpserver import LocalServer, http_server, https_server, tls_certificate
 
 from yamlpipe.resolve.config import FetchSettings
 from yamlpipe.resolve.fetch import Fetched, Fetcher, FetchError, check_url_allowed
 
-__all__ = ["http_server"]
+__all__ = ["http_server", "https_server", "tls_certificate"]
 
 FAST = FetchSettings(connect_timeout=1, read_timeout=0.5, retries=1, backoff=0.01)
 BODY = b"name: Echo\n"
@@ -69,7 +69,7 @@ def test_a_server_slower_than_the_timeout_times_out(http_server: LocalServer) ->
     http_server.add("/slow.yaml", BODY, delay=3)
     started = time.monotonic()
     error = fetch_error(http_server, "/slow.yaml")
-    assert error.message == "timed out (no answer within 0.5 s)"
+    assert error.message == "timed out (no answer within 0.5 s; tried 2 times)"
     assert "read_timeout" in (error.hint or "")
     assert time.monotonic() - started < 2.5  # two tries of 0.5 s, not the server's 3 s
     assert http_server.hits["/slow.yaml"] == 2
@@ -78,7 +78,8 @@ def test_a_server_slower_than_the_timeout_times_out(http_server: LocalServer) ->
 def test_a_refused_connection_says_so(http_server: LocalServer) -> None:
     http_server.stop()
     error = fetch_error(http_server, "/c.yaml")
-    assert error.message == "connection failed (is the host right, and is it up?)"
+    assert error.message == "connection failed (tried 2 times)"
+    assert error.hint == "is the host right, and is it up?"
 
 
 def test_a_body_over_the_cap_is_refused_by_its_content_length(http_server: LocalServer) -> None:
@@ -195,3 +196,96 @@ def test_a_proxy_setting_does_not_apply_to_loopback(
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("NO_PROXY", "")
     assert fetch(http_server, "/c.yaml").content == BODY
+
+
+# ---- deadlines: however slowly a server answers, a fetch ends --------------------------------
+
+
+def test_a_server_trickling_a_byte_at_a_time_meets_the_deadline(http_server: LocalServer) -> None:
+    """Each byte came within the read timeout, so the fetch used to last for ever."""
+    http_server.add("/drip.yaml", BODY * 100, trickle=0.1)
+    settings = FetchSettings(read_timeout=0.5, total_timeout=1.5, retries=0)
+    started = time.monotonic()
+    error = fetch_error(http_server, "/drip.yaml", settings)
+    assert error.message == (
+        "took longer than the 1.5 s allowed for one file (fetch: total_timeout in yamlpipe.yaml)"
+    )
+    assert time.monotonic() - started < 2.5
+
+
+def test_retries_of_a_stalled_server_fit_in_one_deadline(http_server: LocalServer) -> None:
+    """Four tries of 30 s each took two minutes under a message saying 30 s."""
+    http_server.add("/stalled.yaml", BODY, delay=10)
+    settings = FetchSettings(read_timeout=1, retries=3, total_timeout=1.5, backoff=0.01)
+    started = time.monotonic()
+    error = fetch_error(http_server, "/stalled.yaml", settings)
+    assert error.message.startswith("took longer than the 1.5 s allowed for one file")
+    assert time.monotonic() - started < 2.5
+    assert http_server.hits["/stalled.yaml"] == 2  # the second try was cut short
+
+
+def test_all_fetches_of_a_run_share_one_deadline(http_server: LocalServer) -> None:
+    urls = [http_server.add(f"/slow{i}.yaml", BODY, delay=0.6) for i in range(3)]
+    fetcher = Fetcher(FetchSettings(parallel=1, retries=0, run_timeout=1.0))
+    try:
+        results = fetcher.fetch_many(urls)
+    finally:
+        fetcher.close()
+    assert isinstance(results[urls[0]], Fetched)
+    late = results[urls[1]]
+    assert isinstance(late, FetchError)
+    assert late.message == (
+        "took longer than the 1 s allowed for all fetches of one run "
+        "(fetch: run_timeout in yamlpipe.yaml)"
+    )
+    assert isinstance(results[urls[2]], FetchError)
+
+
+# ---- where a token may go ----------------------------------------------------------------------
+
+
+def test_the_token_is_not_sent_after_a_redirect_from_https_to_plain_http(
+    https_server: LocalServer, http_server: LocalServer
+) -> None:
+    """Same host name, but plain http: the token would cross the network readable."""
+    http_server.add("/c.yaml", BODY)
+    https_server.add("/private.yaml", BODY)
+    https_server.add("/down.yaml", redirect=f"http://localhost:{http_server.port}/c.yaml")
+    settings = FetchSettings(retries=0, token_env={"localhost": "TEAM_TOKEN"})
+    fetcher = Fetcher(settings, environ={"TEAM_TOKEN": "s3cret"})
+    try:
+        assert fetcher.fetch(https_server.url("/private.yaml")).content == BODY
+        assert fetcher.fetch(https_server.url("/down.yaml")).content == BODY
+    finally:
+        fetcher.close()
+    assert https_server.auth["/private.yaml"] == "Bearer s3cret"
+    assert https_server.auth["/down.yaml"] == "Bearer s3cret"
+    assert http_server.auth["/c.yaml"] is None
+
+
+def test_the_token_is_not_sent_to_another_port_of_its_host(http_server: LocalServer) -> None:
+    other = LocalServer().start()
+    try:
+        other.add("/c.yaml", BODY)
+        http_server.add("/hop.yaml", redirect=other.url("/c.yaml"))
+        settings = FetchSettings(retries=0, token_env={"127.0.0.1": "TEAM_TOKEN"})
+        fetch(http_server, "/hop.yaml", settings, TEAM_TOKEN="s3cret")
+        assert http_server.auth["/hop.yaml"] == "Bearer s3cret"
+        assert other.auth["/c.yaml"] is None
+    finally:
+        other.stop()
+
+
+def test_no_token_over_plain_http_to_a_host_that_is_not_this_machine() -> None:
+    settings = FetchSettings(
+        token_env={"artifacts.internal": "TEAM_TOKEN"},
+        allowed_hosts=frozenset({"artifacts.internal"}),
+    )
+    fetcher = Fetcher(settings, environ={"TEAM_TOKEN": "s3cret"})
+    try:
+        assert fetcher.headers_for("http://artifacts.internal/c.yaml") == {}
+        assert fetcher.headers_for("https://artifacts.internal/c.yaml") == {
+            "Authorization": "Bearer s3cret"
+        }
+    finally:
+        fetcher.close()

@@ -22,6 +22,7 @@ from yamlpipe.errors import YamlpipeError, YamlpipeErrors
 from yamlpipe.generate import component_from_function
 from yamlpipe.generate.image import build_context_for, write_build_context
 from yamlpipe.load import load_text
+from yamlpipe.load.yamltext import read_yaml
 
 from helpers import KFP_VERSION, kfp_python, run_cli
 
@@ -372,6 +373,72 @@ def test_cli_bad_targets(target: str, message: str) -> None:
     proc = run_cli("generate", "component", target)
     assert proc.returncode == 1
     assert message in proc.stdout
+
+
+# ---- a module that misbehaves while it is imported -------------------------------------------
+
+
+def write_module(folder: Path, text: str) -> Path:
+    path = folder / "steps.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_print_at_import_does_not_corrupt_the_yaml_on_stdout(tmp_path: Path) -> None:
+    """yamlpipe imports the module, as KFP does: its top-level code runs, and its output
+    used to land in the YAML that stdout carries."""
+    path = write_module(
+        tmp_path, 'print("hello from import")\n\ndef f(a: int) -> int:\n    return a\n'
+    )
+    proc = run_cli("generate", "component", f"{path}:f")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("name: F\n")
+    assert "hello from import" in proc.stderr and "hello" not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("top", "call", "line"),
+    [("import os\nos._exit(0)\n", "os._exit(0)", 2), ("raise SystemExit(0)\n", "sys.exit(0)", 1)],
+)
+def test_ending_the_process_at_import_is_an_error_not_a_silent_exit_0(
+    tmp_path: Path, top: str, call: str, line: int
+) -> None:
+    path = write_module(tmp_path, top + "\ndef f(a: int) -> int:\n    return a\n")
+    proc = run_cli("generate", "component", f"{path}:f")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    expected = f"{path}:{line}:1: error: importing {path} calls {call}, which would end yamlpipe"
+    assert expected in proc.stdout
+
+
+def test_ending_the_process_in_a_pipeline_function_is_an_error(tmp_path: Path) -> None:
+    path = write_module(
+        tmp_path,
+        "import sys\nfrom yamlpipe import dsl\n\n@dsl.pipeline(name='p')\ndef p():\n"
+        "    sys.exit(0)\n",
+    )
+    proc = run_cli("generate", "pipeline", f"{path}:p")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{path}:6:5: error: pipeline function 'p' calls sys.exit(0)" in proc.stdout
+
+
+def test_a_parameter_named_help_runs(tmp_path: Path) -> None:
+    """argparse's own --help clashed with it: the program crashed before the function ran."""
+    path = write_module(
+        tmp_path, "def shout(help: str, times: int = 1) -> str:\n    return help.upper() * times\n"
+    )
+    proc = run_cli("generate", "component", f"{path}:shout")
+    assert proc.returncode == 0, proc.stderr
+    assert load_text(proc.stdout, "c.yaml").ok
+    data = read_yaml(proc.stdout, "c.yaml").data
+    out, _ = run_component(data, tmp_path, {"help": "hi", "times": "2"})
+    assert text_of(out) == {"Output": "HIHI"}
+
+
+def test_a_default_too_large_to_write_is_a_located_error(tmp_path: Path) -> None:
+    path = write_module(tmp_path, "def f(x: int = 10**5000) -> int:\n    return x\n")
+    proc = run_cli("generate", "component", f"{path}:f")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{path}:1:7: error: the default of parameter 'x' is too large to write" in (proc.stdout)
 
 
 # ---- image from Python code -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from yamlpipe.generate.dsl.context import current_builder
 from yamlpipe.generate.dsl.k8s import env_entry, plain, toleration_entry
 from yamlpipe.load.yamltext import read_yaml
 
-from helpers import run_cli
+from helpers import ROOT, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "generate"
@@ -140,6 +140,8 @@ def test_inline_container_resource_and_exit_handler(tmp_path: Path) -> None:
 
 def test_generated_pipeline_validates_through_the_cli(tmp_path: Path) -> None:
     out = tmp_path / "pipeline.yaml"
+    # the fixture uses a component of this repository, outside tmp_path: allow that root
+    (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
     # the fixture loads its component relative to tests/generate: run from there
     proc = run_cli(
         "generate", "pipeline", "pipelines.py:settings_pipeline", "-o", str(out), cwd=FIXTURES
@@ -296,3 +298,35 @@ def test_dsl_compile_reports_errors_at_the_line(tmp_path: Path) -> None:
 def test_dsl_outside_a_pipeline_function() -> None:
     with pytest.raises(YamlpipeError, match="outside a pipeline function"):
         dsl.Condition(dsl.PipelineParam("x") == "y").__enter__()
+
+
+def test_a_hand_written_file_is_not_replaced_without_force(tmp_path: Path) -> None:
+    """`generate pipeline -o` replaced a hand-written component beside the pipeline."""
+    (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
+    mine = tmp_path / "components" / "double.yaml"
+    mine.parent.mkdir()
+    mine.write_text("# mine, by hand\n", encoding="utf-8")
+    out = tmp_path / "pipeline.yaml"
+    args = ("generate", "pipeline", "pipelines.py:settings_pipeline", "-o", str(out))
+    refused = run_cli(*args, cwd=FIXTURES)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"{mine}: error: the file exists and was not written by `yamlpipe generate`" in (
+        refused.stdout
+    )
+    assert mine.read_text(encoding="utf-8") == "# mine, by hand\n"
+    assert not out.exists()  # nothing is written when any file is refused
+    forced = run_cli(*args, "--force", cwd=FIXTURES)
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert mine.read_text(encoding="utf-8").startswith("# Written by `yamlpipe generate`")
+    again = run_cli(*args, cwd=FIXTURES)  # its own files it replaces without asking
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_generate_component_does_not_replace_a_hand_written_file(tmp_path: Path) -> None:
+    mine = tmp_path / "add.yaml"
+    mine.write_text("name: by hand\n", encoding="utf-8")
+    args = ("generate", "component", "functions.py:add", "-o", str(mine))
+    assert run_cli(*args, cwd=FIXTURES).returncode == 1
+    assert mine.read_text(encoding="utf-8") == "name: by hand\n"
+    assert run_cli(*args, "--force", cwd=FIXTURES).returncode == 0
+    assert run_cli(*args, cwd=FIXTURES).returncode == 0

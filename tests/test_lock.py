@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from httpserver import (
     FAST_CONFIG,
     LocalServer,
@@ -237,6 +238,33 @@ def test_a_broken_lock_file_is_reported_at_its_line(
     project.write("yamlpipe.lock", "version: 1\nreferences:\n  x: {url: y}\n")
     records = failed(project.cli("validate", "--format", "json", "p.yaml"))
     assert {(r["file"], r["line"]) for r in records} == {("yamlpipe.lock", 3)}
+
+
+@pytest.mark.parametrize("check", [[], ["--check"]], ids=["lock", "check"])
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("yamlpipe.yaml", "catalogs: 5\n", 1),
+        ("yamlpipe.lock", "garbage: [\n", 1),
+        ("yamlpipe.lock", "version: 1\nreferences: {}\nx: 1\n", 3),
+    ],
+    ids=["config", "lock-syntax", "lock-shape"],
+)
+def test_lock_fails_at_the_line_of_an_invalid_config_or_lock(
+    project: Project, check: list[str], name: str, text: str, line: int
+) -> None:
+    """Both exited 0 printing nothing: the broken file never reached a project."""
+    project.write("p.yaml", pipeline_text())
+    before = project.write(name, text).read_bytes()
+    records = failed(project.cli("lock", *check, "--format", "json"))
+    assert [(r["file"], r["line"]) for r in records] == [(name, line)]
+    assert (project.root / name).read_bytes() == before
+
+
+def test_lock_of_an_empty_project_still_reads_its_config(project: Project) -> None:
+    project.write("yamlpipe.yaml", "catalogs: 5\n")
+    records = failed(project.cli("lock", "--format", "json"))
+    assert [(r["file"], r["line"]) for r in records] == [("yamlpipe.yaml", 1)]
 
 
 def test_lock_takes_targets_and_writes_beside_yamlpipe_yaml(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,37 @@ def test_a_slow_server_times_out_at_the_reference(
     project.write("p.yaml", pipeline_text(url))
     [record] = problems(project, "p.yaml")
     assert where(record) == "p.yaml:4:16"
-    assert record["message"] == f"cannot fetch {url}: timed out (no answer within 0.5 s)"
+    assert (
+        record["message"]
+        == f"cannot fetch {url}: timed out (no answer within 0.5 s; tried 2 times)"
+    )
+
+
+def test_a_trickling_server_does_not_hold_validate(
+    http_server: LocalServer, project: Project
+) -> None:
+    project.write("yamlpipe.yaml", "fetch: {read_timeout: 0.5, total_timeout: 1, retries: 0}\n")
+    url = http_server.add("/drip.yaml", component_text(), trickle=0.1)
+    project.write("p.yaml", pipeline_text(url))
+    [record] = problems(project, "p.yaml")
+    assert record["message"] == (
+        f"cannot fetch {url}: took longer than the 1 s allowed for one file "
+        "(fetch: total_timeout in yamlpipe.yaml)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "where"),
+    [("parallel: 100000000", "1:19"), ("retries: 1000", "1:18"), ("read_timeout: 1e9", "1:23")],
+)
+def test_fetch_settings_are_bounded_in_the_schema(
+    project: Project, setting: str, where: str
+) -> None:
+    """`parallel: 100000000` was accepted and hung starting threads."""
+    project.write("yamlpipe.yaml", f"fetch: {{{setting}}}\n")
+    project.write("p.yaml", pipeline_text("c.yaml"))
+    [record] = problems(project, "p.yaml")
+    assert (record["file"], f"{record['line']}:{record['column']}") == ("yamlpipe.yaml", where)
 
 
 def test_a_body_over_the_cap_is_refused_and_not_cached(
@@ -176,6 +207,28 @@ def test_a_corrupted_cache_entry_is_fetched_again(
     assert problems(project, "p.yaml") == []
     assert http_server.hits["/echo.yaml"] == 2
     assert blob.read_text(encoding="utf-8") == component_text()
+
+
+def test_a_tampered_url_entry_deletes_nothing_outside_the_cache(
+    http_server: LocalServer, project: Project
+) -> None:
+    """A URL entry's digest used to become a path: `./././../../precious.txt` (64 characters)
+    pointed outside the cache, and the hash mismatch unlinked whatever was there."""
+    url = http_server.add("/echo.yaml", component_text())
+    project.write("p.yaml", pipeline_text(url))
+    assert problems(project, "p.yaml") == []
+    precious = project.cache.parent / "precious.txt"
+    precious.write_text("keep me\n", encoding="utf-8")
+    escape = "../../precious.txt"
+    [entry] = (project.cache / "urls").iterdir()
+    entry.write_text("./" * ((64 - len(escape)) // 2) + escape + f" {url}\n", encoding="utf-8")
+    records = problems(project, "--offline", "p.yaml")
+    assert [r["message"] for r in records] == [
+        f"{url!r} is not in the cache, and --offline forbids fetching it"
+    ]
+    assert precious.read_text(encoding="utf-8") == "keep me\n"
+    entry.write_text(f"{sha(component_text())} file:///etc/passwd\n", encoding="utf-8")
+    assert len(problems(project, "--offline", "p.yaml")) == 1  # a final URL must be http(s)
 
 
 def test_an_unpinned_reference_is_fetched_each_run(
@@ -328,4 +381,29 @@ def test_a_torn_url_entry_is_a_miss(tmp_path: Path) -> None:
     digest = cache.put(b"abc", url="http://127.0.0.1/a.yaml")
     [entry] = (tmp_path / "urls").iterdir()
     entry.write_text(digest + " http://127.0.0.1/a.y")  # no final newline: cut short
+    assert cache.entry_for_url("http://127.0.0.1/a.yaml") is None
+
+
+@pytest.mark.parametrize(
+    "digest", ["../" * 21 + "x", "/" * 60 + "/etc", "A" * 64, "0" * 63, "g" * 64, "0" * 64 + "\n"]
+)
+def test_the_cache_builds_no_path_from_a_digest_that_is_not_64_hex_digits(
+    tmp_path: Path, digest: str
+) -> None:
+    (tmp_path / "x").write_text("keep me\n", encoding="utf-8")
+    cache = Cache(tmp_path / "cache")
+    assert cache.get(digest) is None
+    assert (tmp_path / "x").exists()
+
+
+def test_the_cache_reads_only_regular_files(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    digest = cache.put(b"abc", url="http://127.0.0.1/a.yaml")
+    [blob] = (tmp_path / "sha256").rglob(digest)
+    blob.unlink()
+    os.mkfifo(blob)  # a reader would wait for a writer forever
+    assert cache.get(digest) is None
+    [entry] = (tmp_path / "urls").iterdir()
+    entry.unlink()
+    entry.symlink_to("/dev/zero")  # a reader would fill memory
     assert cache.entry_for_url("http://127.0.0.1/a.yaml") is None

@@ -10,7 +10,7 @@ from typing import Any
 
 from yamlpipe.api.files import FileReport
 from yamlpipe.errors import YamlpipeError
-from yamlpipe.resolve.cache import write_atomically
+from yamlpipe.load.files import read_regular_file, source_text, write_output
 from yamlpipe.resolve.catalog import (
     Catalog,
     CatalogEntry,
@@ -61,14 +61,14 @@ def build_catalog_file(
     content = text.encode("utf-8")
     changed = _read_bytes(path) != content
     if changed and not check:
-        write_atomically(path, content)
+        write_output(path, content)
     count = len(data["components"])
     return BuildResult(path, text, count, changed, written=changed and not check)
 
 
 def _read_bytes(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError:
         return None
 
@@ -133,9 +133,8 @@ def problem_reports(problems: Iterable[YamlpipeError]) -> list[FileReport]:
 
 
 def _text_of(name: str) -> dict[str, str]:
-    if not os.path.isfile(name):
-        return {}
-    return {name: Path(name).read_text("utf-8", errors="replace")}
+    text = source_text(name)
+    return {} if text is None else {name: text}
 
 
 def _display(path: Path) -> str:

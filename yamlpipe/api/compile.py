@@ -21,10 +21,10 @@ from yamlpipe.compile import (
     package_format,
     read_package_text,
     render_graph,
-    write_atomic,
 )
 from yamlpipe.errors import WARNING, Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.link import LinkedPipeline, LinkResult
+from yamlpipe.load.files import describe_os_error, read_regular_file, write_output
 from yamlpipe.load.yamltext import gc_paused
 from yamlpipe.resolve import ResolveOptions
 
@@ -137,12 +137,17 @@ def package_graph(
 
 
 def check_package(package: Package, output: str | os.PathLike[str]) -> CheckResult:
-    """Compare a freshly compiled package with the file at `output`."""
+    """Compare a freshly compiled package with the file at `output` (a located error when
+    that is not a regular file that can be read)."""
     out = os.fspath(output)
     try:
-        existing = Path(out).read_bytes()
+        existing = read_regular_file(out)
     except FileNotFoundError:
         return CheckResult(out, "missing", (f"{out} does not exist",))
+    except OSError as exc:
+        raise YamlpipeError(
+            Location(out), f"cannot read the package: {describe_os_error(exc)}"
+        ) from None
     if existing == package.data:
         return CheckResult(out, "current")
     try:
@@ -155,13 +160,14 @@ def check_package(package: Package, output: str | os.PathLike[str]) -> CheckResu
 
 
 def write_package(package: Package, output: str | os.PathLike[str]) -> None:
-    """Write the package atomically: the old file stays whole until the new one is complete."""
-    write_atomic(output, package.data)
+    """Write the package atomically: the old file stays whole until the new one is complete.
+    A path that cannot take it is a located error."""
+    write_output(output, package.data)
 
 
 def write_bytes(output: str | os.PathLike[str], data: bytes) -> None:
-    """Write any output file atomically."""
-    write_atomic(output, data)
+    """Write any output file atomically (a located error when it cannot be written)."""
+    write_output(output, data)
 
 
 def graph_text(link: LinkResult, kind: str) -> str:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yamlpipe.errors import YamlpipeError, has_errors
+from yamlpipe.errors import Location, YamlpipeError, has_errors
 from yamlpipe.load import LoadResult, load_file
+from yamlpipe.load.files import is_within, project_root
 
 if TYPE_CHECKING:
     from yamlpipe.link import LinkResult
@@ -62,12 +63,29 @@ def validate_paths(
     """Check every file under the given paths: alone (resolve=False) or with all it uses."""
     files = list(discover_files(paths))
     if not resolve:
-        return [_report(load_file(f)) for f in files]
+        return [_report(_load_alone(f)) for f in files]
     # Imported here: the resolver and linker are a third of start-up, and a check of files
     # on their own (editors, pre-commit) needs neither.
     from yamlpipe.api.validate import check_linked
 
     return check_linked(files, options, cache_root)
+
+
+def _load_alone(file: str) -> LoadResult:
+    """Load one file, unless it is a link to a file outside its project (which would show
+    that file's lines in the messages)."""
+    if not is_within(Path(file), (project_root(Path(file)),)):
+        return LoadResult(file, None, None, (outside_project(file),))
+    return load_file(file)
+
+
+def outside_project(file: str) -> YamlpipeError:
+    return YamlpipeError(
+        Location(file),
+        f"the file (a link) points outside the project ({project_root(Path(file))})",
+        "local files must be inside the project root: the folder of yamlpipe.yaml, else of the "
+        "git repository, else of the file checked",
+    )
 
 
 def _report(result: LoadResult) -> FileReport:

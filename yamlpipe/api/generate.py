@@ -38,7 +38,9 @@ from yamlpipe.generate.pyfile import (
     find_pipeline_function,
     load_python_file,
     module_aliases,
+    running_user_code,
 )
+from yamlpipe.load.files import source_text, write_output
 from yamlpipe.resolve import Request, ResolveOptions
 from yamlpipe.resolve.refs import parse_reference
 
@@ -128,7 +130,8 @@ def pipeline_from_function(
     conf: PipelineConf | None = None,
 ) -> EmittedPipeline:
     """Run a pipeline function and emit its YAML (references relative to `base_dir`)."""
-    with module_aliases(kfp_standins()):
+    name = getattr(func, "__name__", "the pipeline function")
+    with module_aliases(kfp_standins()), running_user_code(f"pipeline function {name!r}"):
         recorded = record_pipeline(func, conf)
     return emit_pipeline(recorded, base_dir, components_dir)
 
@@ -143,27 +146,46 @@ def generate_pipeline(
         return pipeline_from_function(func, base_dir, components_dir)
 
 
+GENERATED_MARK = "# Written by `yamlpipe generate`: change the Python code and regenerate.\n"
+"""The first line of every file `generate` writes, so that it replaces only its own files."""
+
+
+def is_generated(path: Path) -> bool:
+    """True when the file at path starts with GENERATED_MARK (yamlpipe wrote it)."""
+    text = source_text(path)
+    return text is not None and text.startswith(GENERATED_MARK)
+
+
+def check_overwrite(paths: Sequence[Path], force: bool = False) -> None:
+    """Refuse to replace a file that yamlpipe did not write (a hand-written component beside
+    the pipeline, say), unless forced; nothing is written when any is refused."""
+    if force:
+        return
+    for path in paths:
+        if os.path.lexists(path) and not is_generated(path):
+            raise YamlpipeError(
+                Location(str(path)),
+                "the file exists and was not written by `yamlpipe generate`; it is left as it is",
+                "move it away, write elsewhere, or pass --force to replace it",
+            )
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write a file atomically (no partial file on failure), creating its folder."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        raise YamlpipeError(Location(str(path)), f"cannot write the file: {exc.strerror}") from None
+    """Write a generated file atomically (no partial file on failure), marked as generated."""
+    write_output(path, (GENERATED_MARK + text).encode("utf-8"))
 
 
-def write_pipeline(emitted: EmittedPipeline, output: Path) -> list[Path]:
-    """Write the pipeline and its generated component files; returns what was written."""
-    written = []
-    for relative, text in emitted.components.items():
-        target = output.parent / relative
+def write_pipeline(emitted: EmittedPipeline, output: Path, force: bool = False) -> list[Path]:
+    """Write the pipeline and its generated component files; returns what was written.
+
+    Files that exist and were not written by yamlpipe are refused (all of them before any
+    is written) unless `force`."""
+    targets = {output.parent / relative: text for relative, text in emitted.components.items()}
+    check_overwrite([*targets, output], force)
+    for target, text in targets.items():
         write_text(target, text)
-        written.append(target)
     write_text(output, emitted.text)
-    return [*written, output]
+    return [*targets, output]
 
 
 def build_image(folder: Path, tag: str) -> subprocess.CompletedProcess[str]:
@@ -237,8 +259,7 @@ def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:
     """File texts for rendering messages (unreadable files are skipped)."""
     texts = {}
     for name, path in paths.items():
-        try:
-            texts[name] = path.read_text("utf-8")
-        except OSError:
-            continue
+        text = source_text(path)
+        if text is not None:
+            texts[name] = text
     return texts

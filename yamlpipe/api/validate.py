@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +10,10 @@ from yamlpipe.api.files import FileReport, discover_files
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.link import link_source, source_for_file
 from yamlpipe.load import read_text_file
+from yamlpipe.load.files import source_text
 from yamlpipe.resolve import ResolveOptions, Resolver, display_path
 from yamlpipe.resolve.cache import Cache, default_cache_root
-from yamlpipe.resolve.config import ProjectConfig, load_config
+from yamlpipe.resolve.config import LOCK_NAME, load_config
 from yamlpipe.resolve.lock import LockEntry, is_lock_current, read_lock, write_lock
 
 
@@ -23,15 +23,18 @@ class Workspace:
     def __init__(self, options: ResolveOptions, cache_root: Path | None = None) -> None:
         self.options = options
         self.cache = Cache(cache_root or default_cache_root())
-        self.resolvers: dict[Path, Resolver] = {}
+        self.resolvers: dict[tuple[Path, tuple[Path, ...]], Resolver] = {}
+        self.owners: dict[str, Resolver] = {}
+        """File -> the resolver (project) it was checked with."""
 
     def resolver_for(self, file: Path) -> Resolver:
         config = load_config(file)
-        resolver = self.resolvers.get(config.root)
+        key = (config.root, config.local_roots)  # without yamlpipe.yaml: one per repository
+        resolver = self.resolvers.get(key)
         if resolver is None:
             lock = read_lock(config.lock_path, display_path(config.lock_path))
             resolver = Resolver(config, self.cache, lock, self.options)
-            self.resolvers[config.root] = resolver
+            self.resolvers[key] = resolver
         return resolver
 
     def close(self) -> None:
@@ -42,8 +45,10 @@ class Workspace:
     def check(self, file: str) -> FileReport:
         """Load and link one file; configuration problems become the file's problems."""
         try:
-            text = read_text_file(file)
             resolver = self.resolver_for(Path(file))
+            self.owners[file] = resolver
+            resolver.check_inside(Path(file), Location(file), "the file (a link)")
+            text = read_text_file(file)
         except YamlpipeErrors as problems:
             return FileReport(file, tuple(problems), _texts_of(problems))
         except YamlpipeError as problem:
@@ -56,8 +61,8 @@ def _texts_of(problems: Iterable[YamlpipeError]) -> dict[str, str]:
     texts = {}
     for problem in problems:
         name = problem.location.file
-        if name not in texts and os.path.isfile(name):
-            texts[name] = Path(name).read_text("utf-8", errors="replace")
+        if name not in texts and (text := source_text(name)) is not None:
+            texts[name] = text
     return texts
 
 
@@ -99,29 +104,62 @@ def lock_paths(
     """
     options = ResolveOptions(offline=offline, upgrade=upgrade)
     workspace = Workspace(options, cache_root)
+    targets = list(paths)
     try:
-        reports = [workspace.check(f) for f in discover_files(paths)]
+        opened = [_open_project(workspace, Path(t)) for t in targets]
+        reports = [workspace.check(f) for f in discover_files(targets)]
     finally:
         workspace.close()
     resolvers = list(workspace.resolvers.values())
     unknown = _unknown_upgrades(upgrade, resolvers)
     results = []
     for index, resolver in enumerate(resolvers):
-        files = [r for r in reports if _belongs(r.file, resolver.config)]
+        files = [r for r in reports if workspace.owners.get(r.file) is resolver]
         if index == 0 and unknown is not None:
             files.append(unknown)
         results.append(_lock_project(resolver, files, check_only))
+    unowned = [r for r in (*opened, *reports) if r is not None and r.file not in workspace.owners]
+    if unowned:  # an invalid yamlpipe.yaml or yamlpipe.lock: no project to lock, but errors
+        results.append(LockReport(Path(LOCK_NAME), False, {}, _merged(unowned)))
     return results
+
+
+def _open_project(workspace: Workspace, target: Path) -> FileReport | None:
+    """Read the configuration and lock of a target's project, even when it holds no file."""
+    try:
+        workspace.resolver_for(target)
+    except YamlpipeErrors as problems:
+        return FileReport(str(target), tuple(problems), _texts_of(problems))
+    except YamlpipeError as problem:
+        return FileReport(str(target), (problem,), {})
+    return None
+
+
+def _merged(reports: Sequence[FileReport]) -> list[FileReport]:
+    """Reports of files that never reached a project, each problem once, grouped by file."""
+    by_file: dict[str, dict[tuple[str, str], YamlpipeError]] = {}
+    for report in reports:
+        for problem in report.problems:
+            found = by_file.setdefault(problem.location.file, {})
+            found.setdefault((str(problem.location), problem.message), problem)
+    texts = {name: text for r in reports for name, text in r.texts.items()}
+    return [
+        FileReport(name, tuple(found.values()), texts) for name, found in sorted(by_file.items())
+    ]
 
 
 def _lock_project(resolver: Resolver, files: list[FileReport], check_only: bool) -> LockReport:
     path, entries = resolver.config.lock_path, dict(resolver.used)
+    changed = False
     if not all(f.ok for f in files):
-        changed = False
+        pass
     elif check_only:
         changed = not is_lock_current(path, entries)
     else:
-        changed = write_lock(path, entries)
+        try:
+            changed = write_lock(path, entries, display_path(path))
+        except YamlpipeError as problem:
+            files = [*files, FileReport(problem.location.file, (problem,))]
     return LockReport(path, changed, entries, files)
 
 
@@ -143,7 +181,3 @@ def _unknown_upgrades(
         for ref in unknown
     )
     return FileReport(where.file, problems)
-
-
-def _belongs(file: str, config: ProjectConfig) -> bool:
-    return load_config(Path(file)).root == config.root

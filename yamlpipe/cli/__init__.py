@@ -168,14 +168,34 @@ run_commands.register(app)
 
 
 def _log_bug(exc: BaseException) -> str:
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yamlpipe"
+    """Write the traceback to the user's cache folder (yamlpipe.log), else to a new file in
+    the temporary folder; return where, or say that nothing could be written."""
+    text = "".join(traceback.format_exception(exc)).encode("utf-8", errors="replace")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yamlpipe"
+    for folder, name in ((cache, "yamlpipe.log"), (Path(tempfile.gettempdir()), None)):
+        try:
+            return _write_private(folder, name, text)
+        except OSError:
+            continue
+    return "nowhere (no folder could be written)"
+
+
+def _write_private(folder: Path, name: str | None, data: bytes) -> str:
+    """A new file only its owner can read (mkstemp: O_EXCL, 0600, no link followed), then
+    renamed to `name` if given: a link planted at either path is replaced, never written
+    through."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temporary = tempfile.mkstemp(prefix="yamlpipe-", suffix=".log", dir=folder)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+    if name is None:
+        return temporary
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        log = folder / "yamlpipe.log"
+        os.replace(temporary, folder / name)
     except OSError:
-        log = Path(tempfile.gettempdir()) / "yamlpipe.log"
-    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-    return str(log)
+        os.unlink(temporary)
+        raise
+    return str(folder / name)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from yamlpipe.cli.common import (
     FormatOption,
     print_reports,
 )
+from yamlpipe.cli.render import visible
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors
 
 catalog_app = typer.Typer(
@@ -123,6 +124,8 @@ def build(
         result = api.build_catalog_file(folder, target, base_url=base_url, check=check)
     except YamlpipeErrors as problems:
         _fail_with_reports(problems, output_format)
+    except YamlpipeError as problem:
+        _fail_with_reports([problem], output_format)
     stale = check and result.changed
     if output_format is Format.json:
         typer.echo(json.dumps(_build_record(result), indent=2))
@@ -221,7 +224,7 @@ def search(
     if output_format is ReadFormat.json:
         _echo_entries_json(found)
     elif not found:
-        typer.echo(f"no entries match {' '.join(words)!r} in {catalog.shown}")
+        typer.echo(f"no entries match {' '.join(words)!r} in {visible(catalog.shown)}")
     else:
         _echo_table(catalog, [catalog.versions(e.name) for e in found])
     raise typer.Exit(EXIT_OK)
@@ -253,18 +256,22 @@ def _echo_entries_json(entries: Sequence[api.CatalogEntry]) -> None:
 def _echo_table(catalog: api.Catalog, groups: Sequence[Sequence[api.CatalogEntry]]) -> None:
     """One row per entry name: name, versions newest first, the description's first line."""
     rows = [("NAME", "VERSIONS", "DESCRIPTION")]
-    rows += [(g[0].name, ", ".join(e.version for e in g), _summary_line(g[0])) for g in groups if g]
+    rows += [
+        (visible(g[0].name), visible(", ".join(e.version for e in g)), _summary_line(g[0]))
+        for g in groups
+        if g
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for name, versions, description in rows:
         line = f"{name:<{widths[0]}}  {versions:<{widths[1]}}  {description}"
         typer.echo(line.rstrip())
     count = len(rows) - 1
-    typer.echo(f"\n{count} entr{'ies' if count != 1 else 'y'} in {catalog.shown}")
+    typer.echo(f"\n{count} entr{'ies' if count != 1 else 'y'} in {visible(catalog.shown)}")
 
 
 def _summary_line(entry: api.CatalogEntry) -> str:
     """The description's first sentence (else the title), cut to fit a table row."""
-    text = " ".join((entry.description or entry.title or "").split())
+    text = visible(" ".join((entry.description or entry.title or "").split()))
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".")
     if len(sentence) > DESCRIPTION_WIDTH:
         return sentence[: DESCRIPTION_WIDTH - 3].rstrip() + "..."
@@ -279,7 +286,7 @@ def _entry_text(entry: api.CatalogEntry) -> str:
         lines += ["", *(f"  {line}".rstrip() for line in entry.description.strip().splitlines())]
     for title, ports in (("inputs", entry.inputs), ("outputs", entry.outputs)):
         lines += ["", f"  {title}:", *_port_lines(ports)] if ports else []
-    return "\n".join(lines)
+    return "\n".join(visible(line) for line in lines)  # an index may come from anywhere
 
 
 def _port_lines(ports: Sequence[dict[str, Any]]) -> list[str]:

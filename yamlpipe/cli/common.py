@@ -5,12 +5,13 @@ from __future__ import annotations
 import enum
 import importlib
 import os
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from yamlpipe import api
 from yamlpipe.cli import render
+from yamlpipe.errors import YamlpipeError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -71,3 +72,10 @@ def print_reports(reports: list[api.FileReport], output_format: Format) -> None:
         if text:
             typer.echo(text + "\n")
         typer.echo(render.summary(reports))
+
+
+def fail_with(problem: YamlpipeError, output_format: Format) -> NoReturn:
+    """Print one problem that stopped a command (an output that cannot be written, ...) as
+    `validate` prints problems, and exit 1."""
+    print_reports([api.FileReport(problem.location.file, (problem,))], output_format)
+    raise typer.Exit(EXIT_INVALID)

@@ -20,9 +20,12 @@ from yamlpipe.cli.common import (
     FrozenOption,
     LazyModule,
     OfflineOption,
+    fail_with,
     print_reports,
     require_paths,
 )
+from yamlpipe.cli.render import visible
+from yamlpipe.errors import YamlpipeError
 
 if TYPE_CHECKING:
     from yamlpipe.api import run as run_api
@@ -121,9 +124,12 @@ def compile_command(
     if output is None:
         typer.echo(package.text, nl=False)
         raise typer.Exit(EXIT_OK)
-    if check:
-        _report_check(api.check_package(package, output), pipeline)
-    api.write_package(package, output)
+    try:
+        if check:
+            _report_check(api.check_package(package, output), pipeline)
+        api.write_package(package, output)
+    except YamlpipeError as problem:
+        fail_with(problem, output_format)
     typer.echo(
         f"{output}: {_kib(len(package.data))} (Workflow {_kib(package.workflow_size)}, "
         f"{package.template_count} templates)"
@@ -140,7 +146,7 @@ def _report_check(result: api.CheckResult, pipeline: str) -> None:
         f"yamlpipe compile {pipeline} -o {result.output}"
     )
     for line in result.summary:
-        typer.echo(f"  {line}")
+        typer.echo(f"  {visible(line)}")
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -208,8 +214,11 @@ def _emit(text: str, graph_format: GraphFormat, output: Path | None) -> NoReturn
     data = _svg(text) if graph_format is GraphFormat.svg else text.encode("utf-8")
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
-    else:
+        raise typer.Exit(EXIT_OK)
+    try:
         api.write_bytes(output, data)
+    except YamlpipeError as problem:
+        fail_with(problem, Format.text)
     raise typer.Exit(EXIT_OK)
 
 

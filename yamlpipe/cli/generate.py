@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +20,7 @@ from yamlpipe.cli.common import (
     print_reports,
 )
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.load.files import source_text
 
 if TYPE_CHECKING:
     from yamlpipe.api import generate as generate_api
@@ -37,6 +37,14 @@ generate_app = typer.Typer(
 OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write here instead of printing the YAML.", dir_okay=False),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace output files that exist although yamlpipe did not write them (every "
+        "file it writes starts with a '# Written by `yamlpipe generate`' line).",
+    ),
 ]
 
 
@@ -55,8 +63,8 @@ def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
     texts = {}
     for problem in problems:
         name = problem.location.file
-        if name not in texts and os.path.isfile(name):
-            texts[name] = Path(name).read_text("utf-8", errors="replace")
+        if name not in texts and (text := source_text(name)) is not None:
+            texts[name] = text
     file = problems[0].location.file if problems else "<python>"
     print_reports([api.FileReport(file, tuple(problems), texts)], output_format)
     raise typer.Exit(EXIT_INVALID)
@@ -93,6 +101,7 @@ def component(
     build: Annotated[
         bool, typer.Option("--build", help="Run `docker build` on the context (needs Docker).")
     ] = False,
+    force: ForceOption = False,
     output_format: FormatOption = Format.text,
 ) -> None:
     """Write a KFP v1 component for a Python function, as KFP's create_component_from_func
@@ -104,7 +113,7 @@ def component(
         _usage("--build needs --dockerfile DIR --image TAG")
     try:
         generated = generate_api.generate_component(target, base_image, packages or (), image)
-        _write_or_print(generated.text, output)
+        _write_or_print(generated.text, output, force)
         if dockerfile is not None and image is not None:
             _write_context(generated, dockerfile, image, build)
     except YamlpipeError as error:
@@ -112,10 +121,11 @@ def component(
     raise typer.Exit(EXIT_OK)
 
 
-def _write_or_print(text: str, output: Path | None) -> None:
+def _write_or_print(text: str, output: Path | None, force: bool) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
+    generate_api.check_overwrite([output], force)
     generate_api.write_text(output, text)
     typer.echo(f"{output}: written", err=True)
 
@@ -151,10 +161,14 @@ def pipeline(
             "to the pipeline file.",
         ),
     ] = "components",
+    force: ForceOption = False,
     output_format: FormatOption = Format.text,
 ) -> None:
     """Run a KFP v1-style pipeline function (yamlpipe.dsl, or `import kfp.dsl` unchanged) and
-    write the pipeline YAML it describes, then validate it like any pipeline file."""
+    write the pipeline YAML it describes, then validate it like any pipeline file.
+
+    Components made from Python functions are written beside it (--components-dir). A file
+    that exists and was not written by yamlpipe is never replaced without --force."""
     try:
         emitted = generate_api.generate_pipeline(target, output, components_dir)
         if output is None and emitted.components:
@@ -162,7 +176,7 @@ def pipeline(
         if output is None:
             typer.echo(emitted.text, nl=False)
             raise typer.Exit(EXIT_OK)
-        written = generate_api.write_pipeline(emitted, output)
+        written = generate_api.write_pipeline(emitted, output, force)
     except YamlpipeError as error:
         fail(error, output_format)
     for path in written:

@@ -14,6 +14,25 @@ if TYPE_CHECKING:
     from yamlpipe.api import FileReport
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UNSEEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters a terminal acts on instead of showing (ESC starts escape sequences, BEL
+rings), and the bidirectional overrides that make text read otherwise than it is."""
+_UNSEEN_OR_NEWLINE = re.compile(f"{_UNSEEN.pattern[:-1]}\n]")
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """Text from files (names, lines, values) made safe to print: control characters and
+    bidirectional overrides written as escapes; newlines too unless `lines`."""
+    return (_UNSEEN if lines else _UNSEEN_OR_NEWLINE).sub(_escape, text)
 
 
 def _source_line(text: str, line: int) -> str | None:
@@ -24,17 +43,23 @@ def _source_line(text: str, line: int) -> str | None:
 def render_problem_text(problem: YamlpipeError, text: str) -> str:
     """`file:line:col: error: message`, the source line, a caret under the column, the hint."""
     loc = problem.location
-    out = [f"{loc}: {problem.severity}: {problem.message}"]
+    out = [f"{visible(str(loc))}: {problem.severity}: {visible(problem.message, lines=True)}"]
     source = _source_line(text, loc.line) if text else None
     if source is not None:
         gutter = f"{loc.line:>5}"
-        out.append(f"{gutter} | {source}")
-        column = max(loc.column, 1)
-        span = max(1, min(problem.span, len(source) - column + 1))
-        out.append(f"{' ' * len(gutter)} | {' ' * (column - 1)}^{'~' * (span - 1)}")
+        out.append(f"{gutter} | {visible(source)}")
+        out.append(f"{' ' * len(gutter)} | {_caret(source, loc.column, problem.span)}")
     if problem.hint:
-        out.append(f"{' ' * 5} = hint: {problem.hint}")
+        out.append(f"{' ' * 5} = hint: {visible(problem.hint, lines=True)}")
     return "\n".join(out)
+
+
+def _caret(source: str, column: int, span: int) -> str:
+    """`^~~` under the span, counted in the escaped text the line is shown as."""
+    start = max(column, 1) - 1
+    span = max(1, min(span, len(source) - start))
+    before, under = visible(source[:start]), visible(source[start : start + span])
+    return f"{' ' * len(before)}^{'~' * (max(len(under), 1) - 1)}"
 
 
 def render_text(results: Sequence[FileReport], show_warnings: bool = True) -> str:
@@ -65,7 +90,7 @@ def render_json(results: Iterable[FileReport]) -> str:
 
 
 def _escape_github(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
@@ -96,8 +121,8 @@ def summary(results: Sequence[FileReport]) -> str:
 
 
 def display(path: Path) -> str:
-    """A path relative to the working folder when it is below it."""
+    """A path relative to the working folder when it is below it, safe to print."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return visible(str(path.resolve().relative_to(Path.cwd())))
     except ValueError:
-        return str(path)
+        return visible(str(path))

@@ -12,7 +12,6 @@ from yamlpipe.compile.package import (
     largest_templates,
     package_format,
     read_package_text,
-    write_atomic,
 )
 from yamlpipe.compile.workflow import CompileResult, compile_workflow
 
@@ -28,5 +27,4 @@ __all__ = [
     "package_format",
     "read_package_text",
     "render_graph",
-    "write_atomic",
 ]

@@ -9,11 +9,9 @@ import io
 import os
 import re
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from yamlpipe.compile.yamlwrite import dump_workflow
@@ -98,21 +96,6 @@ def build_package(workflow: dict[str, Any], fmt: str) -> Package:
 def largest_templates(package: Package, count: int = 5) -> list[tuple[str, int]]:
     """The biggest templates by YAML bytes, biggest first."""
     return sorted(package.template_sizes.items(), key=lambda s: (-s[1], s[0]))[:count]
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write the whole file or nothing: a temporary file beside it, then a rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def read_package_text(data: bytes, fmt: str) -> str:

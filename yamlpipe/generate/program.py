@@ -114,9 +114,9 @@ def _helpers(parsers: list[str], writes_returns: bool) -> list[str]:
 
 
 def _parser_code(interface: Interface, ports: list[Port], parsers: list[str]) -> str:
-    lines = [
+    lines = [  # no -h/--help of its own: an input may be called `help`
         f"_parser = argparse.ArgumentParser(prog={interface.name!r}, "
-        f"description={interface.description or ''!r})"
+        f"description={interface.description or ''!r}, add_help=False)"
     ]
     for port, parser in zip(ports, parsers, strict=True):
         required = port.passing.is_output or not port.optional

@@ -6,15 +6,20 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import inspect
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from yamlpipe.errors import Location, YamlpipeError
-from yamlpipe.generate.dsl.pipeline import error_from_exception, is_pipeline_function
+from yamlpipe.generate.dsl.pipeline import (
+    error_from_exception,
+    exception_location,
+    is_pipeline_function,
+)
 
 
 @contextmanager
@@ -31,6 +36,41 @@ def module_aliases(modules: Mapping[str, ModuleType]) -> Iterator[None]:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = previous
+
+
+class _ExitCalled(BaseException):
+    """os._exit(code), called by the user's code while yamlpipe runs it."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _raise_exit(code: int) -> None:
+    raise _ExitCalled(code)
+
+
+@contextmanager
+def running_user_code(what: str) -> Iterator[None]:
+    """While a user's module or function runs: what it prints goes to stderr (stdout carries
+    the YAML), and sys.exit or os._exit, which would end yamlpipe with no output (and exit
+    code 0), becomes a located error."""
+    saved = os._exit
+    setattr(os, "_exit", _raise_exit)  # noqa: B010  (mypy refuses assigning to a function)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    except (SystemExit, _ExitCalled) as exc:
+        call = "os._exit" if isinstance(exc, _ExitCalled) else "sys.exit"
+        raise YamlpipeError(
+            exception_location(exc),
+            f"{what} calls {call}({exc.code!r}), which would end yamlpipe before it writes "
+            "anything",
+            "yamlpipe imports the module (as KFP does) and runs only the function: put "
+            "top-level code under `if __name__ == '__main__':`",
+        ) from None
+    finally:
+        setattr(os, "_exit", saved)  # noqa: B010
 
 
 @contextmanager
@@ -55,11 +95,11 @@ def load_python_file(path: Path, display: str | None = None) -> ModuleType:
     if spec is None or spec.loader is None:
         raise YamlpipeError(Location(name), "cannot load this file as Python")
     module = importlib.util.module_from_spec(spec)
-    with _on_path(path.resolve().parent):
+    with _on_path(path.resolve().parent), running_user_code(f"importing {name}"):
         sys.modules[module_name] = module
         try:
             spec.loader.exec_module(module)
-        except YamlpipeError:
+        except (YamlpipeError, SystemExit, _ExitCalled):
             raise
         except SyntaxError as exc:
             raise YamlpipeError(

@@ -339,14 +339,31 @@ def _serialize_default(
     if value is None:
         return None
     kind = type_spec if isinstance(type_spec, str) else _kind_of_value(value)
-    text = serialize_value(value, kind)
+    try:
+        text = serialize_value(value, kind)
+    except ValueError:  # Python writes integers of up to 4,300 digits
+        raise YamlpipeError(
+            loc,
+            f"the default of parameter {parameter.name!r} is too large to write as text",
+            "give a smaller default, or None and compute the value in the function",
+        ) from None
     if text is None:
         raise YamlpipeError(
             loc,
-            f"the default {value!r} of parameter {parameter.name!r} does not fit type {kind}",
+            f"the default {_short_repr(value)} of parameter {parameter.name!r} does not fit "
+            f"type {kind}",
             "give a default of the annotated type, or None",
         )
     return text
+
+
+def _short_repr(value: Any, width: int = 60) -> str:
+    """repr() for a message: cut to `width` characters, and never failing."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _kind_of_value(value: Any) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yamlpipe.errors import ERROR, Location, YamlpipeError, has_errors
+from yamlpipe.errors import ERROR, Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.link.convert import graph_pipeline
 from yamlpipe.link.dag import find_cycles, topological_order
 from yamlpipe.link.model import LinkedPipeline, LinkedTask, Origin
@@ -115,7 +115,11 @@ class _Linker:
             unique.setdefault(ref.text, Request(ref, base.location))
             owners[task.name] = ref.text
         results = dict(zip(unique, self.resolver.resolve_all(list(unique.values())), strict=True))
-        self.problems.extend(r for r in results.values() if isinstance(r, YamlpipeError))
+        for result in results.values():
+            if isinstance(result, YamlpipeErrors):
+                self.problems.extend(result)
+            elif isinstance(result, YamlpipeError):
+                self.problems.append(result)
         for name, text in owners.items():
             result = results[text]
             resolved[name] = None if isinstance(result, YamlpipeError) else result
@@ -408,7 +412,8 @@ def link_source(source: Source, resolver: Resolver) -> LinkResult:
         key=YamlpipeError.sort_key,
     )
     ok = not has_errors(problems)
-    return LinkResult(graph if ok else None, tuple(problems), linker.texts)
+    texts = {**resolver.texts, **linker.texts}
+    return LinkResult(graph if ok else None, tuple(problems), texts)
 
 
 def source_for_file(path: Path, name: str, text: str) -> Source:

@@ -9,6 +9,7 @@ from typing import Any
 from yamlpipe.errors import Location, YamlpipeError, has_errors
 from yamlpipe.load.build import Builder
 from yamlpipe.load.checks import iter_component_problems, iter_pipeline_problems
+from yamlpipe.load.files import describe_os_error, read_regular_file
 from yamlpipe.load.hazards import iter_hazards
 from yamlpipe.load.schema import iter_schema_errors, schema_text
 from yamlpipe.load.yamltext import Document, dump_yaml, gc_paused, read_yaml
@@ -128,12 +129,14 @@ def decode_text(raw: bytes, name: str) -> str:
 
 
 def read_text_file(path: str | Path, display: str | None = None) -> str:
-    """Read a UTF-8 file, or raise a located error saying why it cannot be read."""
+    """Read a UTF-8 regular file (size-capped), or raise a located error saying why not."""
     name = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular_file(path)
     except OSError as exc:
-        raise YamlpipeError(Location(name), f"cannot read the file: {exc.strerror}") from None
+        raise YamlpipeError(
+            Location(name), f"cannot read the file: {describe_os_error(exc)}"
+        ) from None
     return decode_text(raw, name)
 
 

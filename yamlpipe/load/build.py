@@ -98,6 +98,15 @@ class Builder:
     def loc(self, path: Path, *, key: bool = False) -> Location:
         return self.doc.loc(path, key=key)
 
+    def key_locs(self, path: Path) -> dict[str, Location]:
+        """The location of each key of the map at path (none when it is not a map)."""
+        try:
+            value = self.get(path)
+        except (KeyError, IndexError, TypeError):
+            return {}
+        keys = value if isinstance(value, dict) else {}
+        return {k: self.loc((*path, k), key=True) for k in keys}
+
     def locate_in(self, path: Path) -> expr.Locate:
         """Map a character offset in the string at path to a column, when it is on one line."""
         base = self.loc(path)
@@ -512,6 +521,7 @@ class Builder:
             },
             outputs=data.get("outputs") or {},
             loc=self.loc(path),
+            output_locs=self.key_locs((*path, "outputs")),
         )
 
     def resource(self, data: dict[str, Any], path: Path) -> ResourceSpec:
@@ -525,6 +535,7 @@ class Builder:
             outputs=data.get("outputs") or {},
             templates=tuple(self.iter_manifest_templates(data["manifest"], (*path, "manifest"))),
             loc=self.loc(path),
+            output_locs=self.key_locs((*path, "outputs")),
         )
 
     def iter_manifest_templates(self, value: Any, path: Path) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 
 from yamlpipe.errors import WARNING, Location, YamlpipeError
 from yamlpipe.load.schema import did_you_mean
@@ -26,7 +26,12 @@ from yamlpipe.spec.model import (
     TaskOutputArg,
     V2Placeholder,
 )
-from yamlpipe.spec.naming import is_python_keyword_name, python_name
+from yamlpipe.spec.naming import (
+    argo_output_name,
+    is_python_keyword_name,
+    output_file,
+    python_name,
+)
 from yamlpipe.spec.walk import iter_task_templates
 
 V2_OUTPUT_PLACEHOLDERS = ("outputUri", "outputMetadata")
@@ -59,6 +64,40 @@ def iter_duplicate_names(
         seen.setdefault(item.name, item.loc)
 
 
+_OUTPUT_SPELLINGS: tuple[tuple[str, Callable[[str], str], str], ...] = (
+    (
+        "the Argo output name",
+        argo_output_name,
+        "'-' and '_' of a name, and turns the rest into '-'",
+    ),
+    ("the output file", output_file, "'-', '_' and '.' of a name, and turns the rest into '_'"),
+)
+
+
+def iter_output_clashes(
+    outputs: Iterable[tuple[str, Location]], files: Container[str] = ()
+) -> Iterator[YamlpipeError]:
+    """A second output that Argo would know by the same name as an earlier one (`o 1`,
+    `o-1`), or that writes the same /tmp/outputs file (only the names in `files` do):
+    downstream tasks would silently get one value for both."""
+    listed = list(outputs)
+    reported: set[str] = set()
+    for label, spell, kept in _OUTPUT_SPELLINGS:
+        seen: dict[str, str] = {}
+        for name, loc in listed:
+            if label == "the output file" and name not in files:
+                continue
+            first = seen.setdefault(spell(name), name)
+            if first != name and name not in reported:
+                reported.add(name)
+                yield YamlpipeError(
+                    loc,
+                    f"outputs {first!r} and {name!r} both become {label} {spell(name)!r}",
+                    f"rename one of them: KFP keeps the letters, digits, {kept}",
+                    span=len(name),
+                )
+
+
 # ---- components ----------------------------------------------------------------------------
 
 
@@ -70,6 +109,8 @@ def iter_component_problems(component: Component) -> Iterator[YamlpipeError]:
     inputs = [i.name for i in component.inputs]
     outputs = [o.name for o in component.outputs]
     impl = component.implementation
+    written = _output_path_names(impl) if isinstance(impl, ContainerSpec) else frozenset()
+    yield from iter_output_clashes(((o.name, o.loc) for o in component.outputs), written)
     if isinstance(impl, ContainerSpec):
         yield from _iter_container_problems(impl, inputs, outputs)
     else:
@@ -86,6 +127,12 @@ def _iter_keyword_names(inputs: Iterable[InputSpec]) -> Iterator[YamlpipeError]:
                 f"rename it, e.g. {item.name + '_value'!r}",
                 span=len(item.name),
             )
+
+
+def _output_path_names(container: ContainerSpec) -> frozenset[str]:
+    """Outputs written through {outputPath: x}, to a path made from their name."""
+    args = iter_placeholders((*container.command, *container.args))
+    return frozenset(a.name for a in args if isinstance(a, OutputPath))
 
 
 def iter_placeholders(args: Iterable[CommandArg]) -> Iterator[CommandArg]:
@@ -320,8 +367,10 @@ class _PipelineChecker:
     def iter_problems(self) -> Iterator[YamlpipeError]:
         yield from iter_duplicate_names(self.pipeline.inputs, "input")
         yield from iter_duplicate_names(self.pipeline.outputs, "output")
+        yield from iter_output_clashes((o.name, o.loc) for o in self.pipeline.outputs)
         for task in self.pipeline.tasks.values():
             yield from self.iter_task_problems(task)
+            yield from _iter_task_output_clashes(task)
         if self.pipeline.on_exit is not None:
             yield from self.iter_exit_problems(self.pipeline.on_exit)
         for output in self.pipeline.outputs:
@@ -496,6 +545,14 @@ class _PipelineChecker:
                     if snapshots
                     else "add a task with snapshot: {volume: ...}",
                 )
+
+
+def _iter_task_output_clashes(task: Task) -> Iterator[YamlpipeError]:
+    """Outputs of an inline container or a resource task that Argo would confuse."""
+    for kind in (task.container, task.resource):
+        if kind is not None:
+            locs = kind.output_locs
+            yield from iter_output_clashes((n, locs.get(n, kind.loc)) for n in kind.outputs)
 
 
 def known_outputs(task: Task) -> list[str] | None:

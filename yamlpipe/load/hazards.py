@@ -18,6 +18,9 @@ _DATE = re.compile(  # exactly what PyYAML (YAML 1.1) resolves as a timestamp
 )
 _SEXAGESIMAL = re.compile(r"^[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?$")
 _PLACEHOLDER_TEXT = re.compile(r"\{\s*(inputValue|inputPath|outputPath|concat|if|isPresent)\s*:")
+_OUR_EXPRESSION = re.compile(r"\$\{\{(?:.*?\}\}|.*)", re.DOTALL)
+"""yamlpipe's `${{ ... }}` (an unclosed one, to the end: the loader reports that itself)."""
+_ARGO_TAG = re.compile(r"\{\{(=?)\s*([^}]*?)\s*\}\}|\{\{")
 _TOP_KEYS = frozenset(
     {"name", "description", "metadata", "inputs", "outputs", "implementation", "version"}
     | {"tasks", "volumes", "defaults", "settings", "on_exit"}
@@ -76,6 +79,8 @@ def _scalar_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
         yield from _yaml11_hazards(doc, value, path, kind)
     elif style in ("|", ">"):
         yield from _swallowed_keys(doc, value, path)
+    if "{{" in value:
+        yield from _argo_syntax(doc, value, path)
     if _PLACEHOLDER_TEXT.search(value) and {"command", "args"} & set(map(str, path)):
         yield YamlpipeError(
             doc.loc(path),
@@ -83,6 +88,25 @@ def _scalar_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
             "use {concat: ['--flag=', {inputValue: x}]} to build a string around a placeholder",
             WARNING,
         )
+
+
+def _argo_syntax(doc: Document, value: str, path: Path) -> Iterator[YamlpipeError]:
+    """`{{...}}` outside yamlpipe's own `${{ ... }}` reaches the Workflow as written, where
+    Argo substitutes it (`{{workflow.name}}`) or evaluates it (`{{=sprig.date()}}`)."""
+    match = _ARGO_TAG.search(_OUR_EXPRESSION.sub("", value))
+    if match is None:
+        return
+    tag = match.group(0)
+    what = "evaluate" if match.group(1) else "substitute"
+    hint = "yamlpipe's own expressions are ${{ ... }}"
+    if match.group(2) in ("workflow.name", "workflow.uid", "workflow.status"):
+        hint = f"write ${{{{ {match.group(2)} }}}} for the same value"
+    yield YamlpipeError(
+        doc.loc(path),
+        f"{tag!r} is Argo template syntax: Argo will {what} it when the workflow runs",
+        hint + "; Argo has no escape for a literal '{{' (see docs/formats.md, 'Literal {{')",
+        WARNING,
+    )
 
 
 def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterator[YamlpipeError]:

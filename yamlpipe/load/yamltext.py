@@ -17,11 +17,26 @@ from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+from ruamel.yaml.tokens import (
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    FlowSequenceEndToken,
+    FlowSequenceStartToken,
+)
 
 from yamlpipe.errors import WARNING, Location, PathPart, YamlpipeError
+from yamlpipe.load.limits import (
+    C_COMPOSER_SAFE_DEPTH,
+    DIAGNOSE_MAX_BYTES,
+    MAX_ALIAS_NODES,
+    MAX_DEPTH,
+    PURE_PARSER_MAX_BYTES,
+)
 
 Path = tuple[PathPart, ...]
 RawYaml = Any
@@ -44,6 +59,10 @@ _YAML11_AMBIGUOUS = re.compile(
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*)$"
 )
 """Strings a YAML 1.1 reader (KFP's PyYAML) would take as booleans, numbers or dates."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BLOCK_START = re.compile(r"^(?:---)?[ \t]*(?:(?:[-?:]|[&!]\S*)[ \t]+)*", re.MULTILINE)
+"""A line's indentation with the indicators (`- `, `? `, `: `, anchors, tags) that may open
+block collections on it: where the deepest block collection on the line can start."""
 
 
 class Mark(NamedTuple):
@@ -145,6 +164,35 @@ def _char_at(text: str, line: int, column: int) -> str:
     return "bracket"
 
 
+_FLOW_OPENERS = (FlowSequenceStartToken, FlowMappingStartToken)
+_FLOW_CLOSERS = (FlowSequenceEndToken, FlowMappingEndToken)
+
+
+class _Mark(NamedTuple):
+    line: int
+    column: int
+
+
+def _unclosed_bracket(text: str, before: Any) -> _Mark | None:
+    """The innermost `[` or `{` still open where the parser gave up (0-based), found by
+    re-scanning the tokens; libyaml names the end of the file instead."""
+    if before is None or len(text) > DIAGNOSE_MAX_BYTES:
+        return None
+    limit, opened = (before.line, before.column), []
+    try:
+        for token in _make_yaml().scan(text):
+            mark = token.start_mark
+            if (mark.line, mark.column) >= limit:
+                break
+            if isinstance(token, _FLOW_OPENERS):
+                opened.append(_Mark(mark.line, mark.column))
+            elif isinstance(token, _FLOW_CLOSERS) and opened:
+                opened.pop()
+    except YAMLError:
+        pass
+    return opened[-1] if opened else None
+
+
 def _syntax_error(file: str, text: str, exc: YAMLError) -> YamlpipeError:
     problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
     context = str(getattr(exc, "context", None) or "")
@@ -152,6 +200,8 @@ def _syntax_error(file: str, text: str, exc: YAMLError) -> YamlpipeError:
     opened = getattr(exc, "context_mark", None)
     lines = text.split("\n")
     line_text = lines[location.line - 1] if 0 < location.line <= len(lines) else ""
+    if opened is not None and "flow" in context:
+        opened = _unclosed_bracket(text, getattr(exc, "problem_mark", None)) or opened
     if opened is not None and ("flow" in context or "quoted" in context):
         where = f"{opened.line + 1}:{opened.column + 1}"
         what = "quote" if "quoted" in context else _char_at(text, opened.line, opened.column)
@@ -168,6 +218,11 @@ def _syntax_error(file: str, text: str, exc: YAMLError) -> YamlpipeError:
         hint = "YAML does not allow tabs for indentation; use spaces"
     elif "mapping values are not allowed" in problem:
         hint += "; a value containing ': ' must be quoted"
+    elif "found unexpected ':'" in problem:  # valid YAML 1.2 that only libyaml refuses
+        hint = (
+            "quote the value that holds ':' (files over "
+            f"{PURE_PARSER_MAX_BYTES // 1024} KiB are read by libyaml alone, which refuses it)"
+        )
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if "'\\t'" in problem:
         message = "YAML syntax error: a tab character where indentation or a value should start"
@@ -181,16 +236,49 @@ class _Builder:
         self.doc = doc
         self.constructor = yaml.constructor
         self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.copies = 0
+        """Values built a second time: what aliases (and merges) copied."""
+        self.copy_at: Location | None = None
 
     def mark(self, node: Node, style: str | None = None) -> Mark:
         return Mark(node.start_mark.line + 1, node.start_mark.column + 1, style)
 
     def build(self, node: Node, path: Path) -> RawYaml:
+        """Plain data for a node; a node built before is an alias's copy, and counted."""
+        if len(path) > MAX_DEPTH:  # a copy is too deep where its alias is, not its anchor
+            raise _too_deep(self.doc.file, node.start_mark, self.copy_at)
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+        elif self.copy_at is None:  # where an alias starts copying: its key or its list
+            self.copy_at = self.doc.loc(path, key=True)
+            try:
+                return self.copy(node, path)
+            finally:
+                self.copy_at = None
+        else:
+            return self.copy(node, path)
+        return self.node(node, path)
+
+    def copy(self, node: Node, path: Path) -> RawYaml:
+        """Refuse aliases that copy more than MAX_ALIAS_NODES values: each alias is expanded
+        into a copy, so aliases of aliases multiply (a "billion laughs")."""
+        self.copies += 1
+        if self.copies > MAX_ALIAS_NODES:
+            raise YamlpipeError(
+                self.copy_at or self.doc.loc(path),
+                f"YAML aliases copy more than {MAX_ALIAS_NODES:,} values into this file",
+                "each *alias is a copy of its &anchor's value, so aliases of aliases multiply; "
+                "write the values out, or use fewer aliases",
+            )
+        return self.node(node, path)
+
+    def node(self, node: Node, path: Path) -> RawYaml:
         if isinstance(node, ScalarNode):
             tag = node.tag
             if tag not in _SCALAR_TAGS:
                 self.doc.values[path] = Mark(*_line_col(node), node.style or "")
-                return str(node.value)
+                return self.text(node, path)
             self.doc.values[path] = Mark(*_line_col(node), node.style or "", node.value)
             return self.scalar(node, tag, path)
         if id(node) in self.active:
@@ -204,9 +292,29 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
+    def text(self, node: ScalarNode, path: Path) -> str:
+        """A string scalar; a lone surrogate (`"\\ud800"`) is no text other tools can write."""
+        value = str(node.value)
+        if not value.isascii() and _SURROGATE.search(value):
+            raise YamlpipeError(
+                Location(self.doc.file, *_line_col(node), path),
+                "the string holds a lone surrogate escape (\\ud800-\\udfff), which is not text "
+                "that other YAML and JSON readers accept",
+                "write the character itself, or a \\U escape of its code point",
+            )
+        return value
+
     def scalar(self, node: ScalarNode, tag: str, path: Path) -> RawYaml:
         """A non-string scalar: int, float, bool or null, as YAML 1.2 reads it."""
-        value = self.constructor.construct_object(node, deep=True)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except ValueError:  # Python reads integers of up to 4,300 digits
+            raise YamlpipeError(
+                Location(self.doc.file, *_line_col(node), path),
+                f"the number {node.value[:20]}... has {len(node.value):,} digits, more than "
+                "yamlpipe reads",
+                "quote it if it is text",
+            ) from None
         if tag == INT_TAG and _YAML11_OCTAL.match(node.value):
             self.doc.notes.append(
                 YamlpipeError(
@@ -232,7 +340,7 @@ class _Builder:
             if key_tag == MERGE_TAG:
                 self.merge(merged, value_node, path)
                 continue
-            key = key_node.value if key_tag == STR_TAG else self.key(key_node, path)
+            key = self.text(key_node, path) if key_tag == STR_TAG else self.key(key_node, path)
             child = (*path, key)
             if key in result:
                 raise YamlpipeError(
@@ -290,19 +398,71 @@ def read_yaml(text: str, file: str) -> Document:
     the pure-Python YAML 1.2 parser gets the final word.
     """
     try:
-        return _read_with(text, file, _make_yaml())
-    except MarkedYAMLError:
-        pass
+        return _read_with(text, file, pure=False)
+    except MarkedYAMLError as exc:
+        if len(text) > PURE_PARSER_MAX_BYTES:  # the pure parser would take seconds
+            raise _syntax_error(file, text, exc) from None
     try:
-        return _read_with(text, file, _make_yaml(pure=True))
+        return _read_with(text, file, pure=True)
     except MarkedYAMLError as exc:
         raise _syntax_error(file, text, exc) from None
 
 
-def _read_with(text: str, file: str, yaml: YAML) -> Document:
+def _too_deep(file: str, mark: Any, at: Location | None = None) -> YamlpipeError:
+    return YamlpipeError(
+        at or Location(file, mark.line + 1, mark.column + 1),
+        f"the YAML nests more than {MAX_DEPTH} levels deep",
+        "no component or pipeline needs this; flatten the data",
+    )
+
+
+def _bad_character(file: str, text: str, exc: ReaderError) -> YamlpipeError:
+    """A character YAML does not allow (a control character such as ESC), where it is."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return YamlpipeError(
+        Location(file, line, column),
+        f"the character U+{code:04X} is not allowed in YAML",
+        "remove it; inside a double-quoted string an escape (such as \\x1b) writes it",
+    )
+
+
+def _possible_depth(text: str) -> int:
+    """A cheap upper bound on nesting: each flow collection opens with `[` or `{`, and each
+    two levels of block collections start at least one column further right."""
+    flow = text.count("[") + text.count("{")
+    column = max(map(len, _BLOCK_START.findall(text)), default=0)
+    return flow + 2 * column + 4
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting before libyaml's composer, which recurses in C without a limit
+    and crashes the process (SIGSEGV) at some 30,000 levels; events come from a loop."""
+    if _possible_depth(text) <= C_COMPOSER_SAFE_DEPTH:
+        return  # the builder enforces MAX_DEPTH
+    depth = 0
+    try:
+        for event in _make_yaml().parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(file, event.start_mark)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return  # composing reports it, with its location
+
+
+def _read_with(text: str, file: str, *, pure: bool) -> Document:
+    """Compose with libyaml (or the pure-Python parser, whose recursion Python bounds)."""
     doc = Document(file, text)
+    yaml = _make_yaml(pure=pure)
     try:
         with gc_paused():
+            if not pure:
+                _check_depth(text, file)
             nodes = list(yaml.compose_all(text))
             if len(nodes) > 1:
                 raise YamlpipeError(
@@ -314,10 +474,16 @@ def _read_with(text: str, file: str, yaml: YAML) -> Document:
                 doc.data = _Builder(doc, yaml).build(nodes[0], ())
     except MarkedYAMLError:
         raise
+    except ReaderError as exc:
+        raise _bad_character(file, text, exc) from None
     except YAMLError as exc:
         raise YamlpipeError(Location(file, 1, 1), f"YAML error: {exc}") from None
     except RecursionError:
-        raise YamlpipeError(Location(file, 1, 1), "the YAML nests too deeply") from None
+        raise YamlpipeError(
+            Location(file, 1, 1),
+            f"the YAML nests more than {MAX_DEPTH} levels deep",
+            "no component or pipeline needs this; flatten the data",
+        ) from None
     return doc
 
 

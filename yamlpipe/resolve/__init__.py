@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.errors import NOWHERE, Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.load import decode_text, read_text_file
+from yamlpipe.load.files import describe_os_error, is_within, read_regular_file
 from yamlpipe.load.schema import did_you_mean
 from yamlpipe.resolve.cache import Cache, sha256_hex
 from yamlpipe.resolve.catalog import Catalog, CatalogEntry, parse_catalog, resolve_location
@@ -90,6 +91,8 @@ class Resolver:
     fetcher: Fetcher | None = None
     used: dict[str, LockEntry] = field(default_factory=dict)
     catalogs: dict[str, Catalog | YamlpipeError] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    """Catalog indexes read, by the name messages give them: problems show their lines."""
 
     def _fetcher(self) -> Fetcher:
         if self.fetcher is None:
@@ -126,6 +129,7 @@ class Resolver:
     def _read_local(self, request: Request) -> Source:
         ref = request.ref
         path = (Path(request.base).parent / ref.target).resolve()
+        self.check_inside(path, ref.loc, f"component reference {ref.text!r}", len(ref.text))
         if not path.is_file():
             raise YamlpipeError(
                 ref.loc,
@@ -135,6 +139,21 @@ class Resolver:
             )
         text = read_text_file(path, display_path(path))
         return Source(display_path(path), str(path), text, sha256_hex(text.encode("utf-8")))
+
+    def check_inside(self, path: Path, loc: Location, what: str, span: int = 1) -> None:
+        """Refuse a local file outside the project's roots, before anything reads it; the
+        message names the reference, never what the file holds."""
+        if is_within(path, self.config.local_roots):
+            return
+        roots = ", ".join(display_path(r) for r in self.config.local_roots)
+        raise YamlpipeError(
+            loc,
+            f"{what} points outside the project ({roots})",
+            "local files must be inside the project root: the folder of yamlpipe.yaml, else "
+            "of the git repository, else of the file checked; allowed_roots: in yamlpipe.yaml "
+            "adds folders",
+            span=span,
+        )
 
     def _plan(self, request: Request, key: str, url: str | None, pin: str | None) -> _Remote:
         remote = _Remote(request, key, url, pin)
@@ -216,6 +235,7 @@ class Resolver:
                 text = fetched[location] if "://" in location else self._local_catalog(location)
                 if isinstance(text, YamlpipeError):
                     raise text
+                self.texts[_shown(location)] = text
                 self.catalogs[name] = parse_catalog(text, location, _shown(location))
             except YamlpipeError as problem:
                 self.catalogs[name] = problem
@@ -228,6 +248,8 @@ class Resolver:
         return resolve_location(str(base), location)
 
     def _local_catalog(self, location: str) -> str:
+        where = Location(display_path(self.config.file)) if self.config.file else NOWHERE
+        self.check_inside(Path(location), where, f"the catalog {_shown(location)}")
         return read_text_file(location, _shown(location))
 
     def _fetch_texts(self, urls: list[str]) -> dict[str, str | YamlpipeError]:
@@ -279,12 +301,7 @@ class Resolver:
         for name in names:
             catalog = self.catalogs[name]
             if isinstance(catalog, YamlpipeError):
-                raise YamlpipeError(
-                    ref.loc,
-                    f"catalog {name!r} cannot be read: {catalog.message}",
-                    catalog.hint,
-                    span=len(ref.text),
-                )
+                raise self._unreadable_catalog(ref, name, catalog)
             entry = catalog.find(ref.target, ref.version)
             if entry is not None:
                 found.append((name, entry))
@@ -298,6 +315,31 @@ class Resolver:
         if found:
             return found[0][1]
         raise self._not_in_catalogs(ref, names)
+
+    def _unreadable_catalog(
+        self, ref: Reference, name: str, problem: YamlpipeError
+    ) -> YamlpipeError:
+        """Why a reference cannot be looked up: problems inside the index are reported where
+        they are (in the index), and the reference says where to look."""
+        inside = (
+            [p for p in problem if p.location.file in self.texts]
+            if isinstance(problem, YamlpipeErrors)
+            else []
+        )
+        if not inside:
+            return YamlpipeError(
+                ref.loc,
+                f"catalog {name!r} cannot be read: {problem.message}",
+                problem.hint,
+                span=len(ref.text),
+            )
+        here = YamlpipeError(
+            ref.loc,
+            f"catalog {name!r} has errors, so {ref.text!r} cannot be looked up",
+            f"they are reported in {inside[0].location.file}",
+            span=len(ref.text),
+        )
+        return YamlpipeErrors([*inside, here])
 
     def _not_in_catalogs(self, ref: Reference, names: list[str]) -> YamlpipeError:
         catalogs = [c for n in names if isinstance(c := self.catalogs[n], Catalog)]
@@ -357,12 +399,17 @@ class Resolver:
         return content, final
 
     def _accept_local(self, remote: _Remote) -> None:
-        path = Path(remote.url or "")
+        """A catalog entry that is a local file (relative to a local index)."""
+        path, ref = Path(remote.url or ""), remote.request.ref
         try:
-            content = path.read_bytes()
+            self.check_inside(path, ref.loc, f"catalog entry {ref.text!r}", len(ref.text))
+            content = read_regular_file(path)
+        except YamlpipeError as problem:
+            remote.result = problem
+            return
         except OSError as exc:
             remote.result = YamlpipeError(
-                remote.request.ref.loc, f"cannot read {display_path(path)}: {exc.strerror}"
+                ref.loc, f"cannot read {display_path(path)}: {describe_os_error(exc)}"
             )
             return
         self._accept(remote, content, str(path), record=False)

@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from yamlpipe.load.files import read_regular_file, write_atomically
 
 log = logging.getLogger(__name__)
+__all__ = ["Cache", "default_cache_root", "is_digest", "sha256_hex", "write_atomically"]
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def is_digest(text: str) -> bool:
+    """True for a sha256 as the cache names files: exactly 64 lower-case hex digits."""
+    return _DIGEST.fullmatch(text) is not None
 
 
 def sha256_hex(content: bytes) -> str:
@@ -26,51 +36,23 @@ def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "yamlpipe"
 
 
-def write_atomically(path: Path, content: bytes, *, durable: bool = True) -> None:
-    """Write to a temporary file beside path, then rename it over path in one step.
-
-    Readers (and a second process writing the same file) see the old bytes or the new ones,
-    never a part; a failure leaves no temporary file behind. A new file gets the mode the
-    umask gives (not mkstemp's private 0600); a replaced one keeps its mode. `durable` also
-    waits for the disk (fsync) before the rename, so that a power cut cannot leave it empty.
-    """
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        _keep_mode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _keep_mode(path: Path, tmp: Path) -> None:
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        return
-    os.chmod(tmp, mode)
-
-
 class Cache:
     """Files by sha256 (verified on every read), and the last digest seen for each URL.
 
     Writes are atomic but not fsynced: every read checks the digest (and a URL entry its
     final newline), so what a crash could tear is a cache miss, never a wrong answer; and
     200 fsyncs were most of a cold resolve's time.
+
+    What the cache holds is data, not trusted: a path is built only from a digest that is
+    64 hex digits (never from text read back), so nothing outside the folder is touched.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _blob(self, digest: str) -> Path:
+        if not is_digest(digest):
+            raise ValueError(f"not a sha256 digest: {digest!r}")
         return self.root / "sha256" / digest[:2] / digest
 
     def _url_entry(self, url: str) -> Path:
@@ -78,10 +60,11 @@ class Cache:
 
     def get(self, digest: str) -> bytes | None:
         """The content with this digest, or None; a corrupted entry is removed and missed."""
+        if not is_digest(digest):
+            return None
         path = self._blob(digest)
-        try:
-            content = path.read_bytes()
-        except OSError:
+        content = _read_or_none(path)
+        if content is None:
             return None
         if sha256_hex(content) != digest:
             log.warning("cache entry %s is corrupted; fetching it again", path)
@@ -105,10 +88,14 @@ class Cache:
     def entry_for_url(self, url: str) -> tuple[str, str] | None:
         """(digest, final URL) of what url last gave, if it was fetched before."""
         raw = _read_or_none(self._url_entry(url)) or b""
-        if not raw.endswith(b"\n"):
+        if not raw.endswith(b"\n") or raw.count(b"\n") != 1:
             return None
         digest, _, final = raw.decode("utf-8", "replace").strip().partition(" ")
-        return (digest, final or url) if len(digest) == 64 else None
+        final = final or url
+        if not is_digest(digest) or urlsplit(final).scheme not in ("http", "https"):
+            log.warning("cache entry for %s is not what yamlpipe writes; ignoring it", url)
+            return None
+        return digest, final
 
     def digest_for_url(self, url: str) -> str | None:
         """The digest last fetched from url, if any (used when offline)."""
@@ -117,7 +104,9 @@ class Cache:
 
 
 def _read_or_none(path: Path) -> bytes | None:
+    """A regular file's bytes (size-capped), else None: a FIFO or device planted in the
+    cache must not hang or fill memory."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError:
         return None

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -20,6 +21,7 @@ from yamlpipe.load import (
     load_file,
     read_text_file,
 )
+from yamlpipe.load.files import is_within, project_root, read_regular_file
 from yamlpipe.load.schema import did_you_mean
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve.cache import sha256_hex
@@ -75,14 +77,24 @@ class Catalog:
     def shown(self) -> str:
         return self.display or self.location
 
+    @cached_property
+    def _by_name(self) -> dict[str, list[CatalogEntry]]:
+        """Entry name -> its versions, newest first: built once, so that listing or searching
+        a catalog of n entries takes n steps, not n * n."""
+        index: dict[str, list[CatalogEntry]] = {}
+        for entry in self.entries:
+            index.setdefault(entry.name, []).append(entry)
+        for found in index.values():
+            found.sort(key=lambda e: version_key(e.version), reverse=True)
+        return index
+
     def names(self) -> list[str]:
         """Every entry name, sorted."""
-        return sorted({e.name for e in self.entries})
+        return sorted(self._by_name)
 
     def versions(self, name: str) -> list[CatalogEntry]:
         """Every version of an entry, newest first."""
-        found = [e for e in self.entries if e.name == name]
-        return sorted(found, key=lambda e: version_key(e.version), reverse=True)
+        return list(self._by_name.get(name, ()))
 
     def latest(self, name: str) -> CatalogEntry | None:
         """The highest release of an entry; the highest pre-release only when there is no
@@ -115,7 +127,9 @@ def resolve_location(base: str, relative: str) -> str:
         return relative
     if "://" in base:
         return urljoin(base, relative)
-    return str((Path(base).parent / relative).resolve())
+    # lexically, not Path.resolve(): a system call per entry was most of reading a big index
+    # (links are followed, and checked against the project root, when a file is read)
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(base)), relative))
 
 
 def parse_catalog(text: str, location: str, display: str | None = None) -> Catalog:
@@ -289,13 +303,20 @@ def _no_components(root: Path) -> YamlpipeError:
 
 def _build_entry(path: Path, layout: _Layout) -> dict[str, Any]:
     shown = _display(path)
+    project = project_root(layout.root)
+    if not is_within(path, (project,)):
+        raise YamlpipeError(
+            Location(shown),
+            f"the file (a link) points outside the project ({_display(project)})",
+            "a catalog is built from the component files inside the project",
+        )
     loaded = load_file(path, shown)
     if not loaded.ok or loaded.spec is None:
         raise YamlpipeErrors(p for p in loaded.problems if p.is_error)
     name, folder_version = _name_and_folder_version(path, layout.root)
     _check_entry_name(name, shown)
     spec = loaded.spec
-    content = path.read_bytes()
+    content = read_regular_file(path)
     return {
         "name": name,
         "version": folder_version or _annotated_version(loaded),

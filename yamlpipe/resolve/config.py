@@ -9,8 +9,9 @@ from typing import Any
 
 from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import load_data_text, read_text_file
+from yamlpipe.load.files import CONFIG_NAME, repository_root
+from yamlpipe.load.limits import MAX_FILE_BYTES
 
-CONFIG_NAME = "yamlpipe.yaml"
 LOCK_NAME = "yamlpipe.lock"
 
 
@@ -20,9 +21,13 @@ class FetchSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    """Seconds one file may take in all: connecting, retries, redirects and the body."""
+    run_timeout: float = 300.0
+    """Seconds every fetch of one run may take together."""
     retries: int = 3
     backoff: float = 0.2
-    max_bytes: int = 5_000_000
+    max_bytes: int = MAX_FILE_BYTES
     parallel: int = 16
     allowed_hosts: frozenset[str] = frozenset()
     token_env: Mapping[str, str] = field(default_factory=dict)
@@ -37,10 +42,17 @@ class ProjectConfig:
     file: Path | None = None
     catalogs: Mapping[str, str] = field(default_factory=dict)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    roots: tuple[Path, ...] = ()
+    """Folders local files may come from: the project root (the folder of yamlpipe.yaml,
+    else of the git repository, else of the file checked) and `allowed_roots`."""
 
     @property
     def lock_path(self) -> Path:
         return self.root / LOCK_NAME
+
+    @property
+    def local_roots(self) -> tuple[Path, ...]:
+        return self.roots or (self.root,)
 
 
 def find_config(start: Path) -> Path | None:
@@ -57,7 +69,8 @@ def load_config(start: Path, fallback_root: Path | None = None) -> ProjectConfig
     """The configuration that applies to start; defaults (rooted at fallback_root) if none."""
     path = find_config(start)
     if path is None:
-        return ProjectConfig(root=(fallback_root or Path.cwd()).resolve())
+        root = (fallback_root or Path.cwd()).resolve()
+        return ProjectConfig(root=root, roots=(repository_root(start),))
     display = _display(path)
     result = load_data_text(read_text_file(path, display), display, "config")
     if not result.ok:
@@ -78,18 +91,23 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
     settings = FetchSettings(
         connect_timeout=float(fetch.get("connect_timeout", defaults.connect_timeout)),
         read_timeout=float(fetch.get("read_timeout", defaults.read_timeout)),
+        total_timeout=float(fetch.get("total_timeout", defaults.total_timeout)),
+        run_timeout=float(fetch.get("run_timeout", defaults.run_timeout)),
         retries=int(fetch.get("retries", defaults.retries)),
         max_bytes=int(fetch.get("max_bytes", defaults.max_bytes)),
         parallel=int(fetch.get("parallel", defaults.parallel)),
         allowed_hosts=frozenset(h.lower() for h in data.get("allowed_hosts") or ()),
         token_env={host.lower(): name for host, name in (data.get("auth") or {}).items()},
     )
+    root = path.parent.resolve()
+    extra = tuple((root / folder).resolve() for folder in data.get("allowed_roots") or ())
     return ProjectConfig(
-        root=path.parent.resolve(),
+        root=root,
         file=path,
         catalogs=dict(data.get("catalogs") or {}),
         fetch=settings,
+        roots=(root, *extra),
     )
 
 
-__all__ = ["FetchSettings", "ProjectConfig", "find_config", "load_config"]
+__all__ = ["CONFIG_NAME", "FetchSettings", "ProjectConfig", "find_config", "load_config"]

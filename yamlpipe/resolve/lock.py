@@ -8,7 +8,7 @@ from pathlib import Path
 
 from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import dump_yaml, load_data_text, read_text_file
-from yamlpipe.resolve.cache import write_atomically
+from yamlpipe.load.files import read_regular_file, write_output
 
 LOCK_HEADER = (
     "# yamlpipe.lock: remote components pinned by sha256. Written by `yamlpipe lock`;\n"
@@ -54,14 +54,16 @@ def render_lock(entries: Mapping[str, LockEntry]) -> str:
 def is_lock_current(path: Path, entries: Mapping[str, LockEntry]) -> bool:
     """True when the lock file exists and says exactly this, byte for byte."""
     try:
-        return path.read_text("utf-8") == render_lock(entries)
+        text = read_regular_file(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    return text.replace("\r\n", "\n") == render_lock(entries)  # a checkout may add \r
 
 
-def write_lock(path: Path, entries: Mapping[str, LockEntry]) -> bool:
-    """Write the lock atomically; return False when it already says exactly this."""
+def write_lock(path: Path, entries: Mapping[str, LockEntry], display: str | None = None) -> bool:
+    """Write the lock atomically; return False when it already says exactly this. A path
+    that cannot take it is a located error."""
     if is_lock_current(path, entries):
         return False
-    write_atomically(path, render_lock(entries).encode("utf-8"))
+    write_output(path, render_lock(entries).encode("utf-8"), display)
     return True

@@ -298,6 +298,7 @@ class InlineContainer:
     env: Mapping[str, Template] = field(default_factory=_empty)
     outputs: Mapping[str, str] = field(default_factory=_empty)
     loc: Location = NOWHERE
+    output_locs: Mapping[str, Location] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,7 @@ class ResourceSpec:
     outputs: Mapping[str, str] = field(default_factory=_empty)
     templates: tuple[Template, ...] = ()
     loc: Location = NOWHERE
+    output_locs: Mapping[str, Location] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
