@@ -23,6 +23,7 @@ from yamlpipe.compile.dag import (
     task_entry,
     volume_dependencies,
 )
+from yamlpipe.compile.groups import lower_groups
 from yamlpipe.compile.leaf_component import component_leaf
 from yamlpipe.compile.leaf_container import container_leaf
 from yamlpipe.compile.leaf_resource import resource_leaf, snapshot_leaf, volume_template
@@ -225,14 +226,14 @@ class _Compiler:
         pipeline = plan.linked.pipeline
         name = name or self.namer.claim(k8s_name(pipeline.name, "pipeline"))
         self.by_key[key] = name
-        if plan.linked is not self.root:
+        if plan.linked is not self.root and plan.linked.group is None:
             self.problems.extend(_nested_pipeline_problems(pipeline))
         modes = plan.output_modes(demand)
         calls = {
             task: self.task_call(task_plan, pipeline, enclosing, modes.get(task, {}))
             for task, task_plan in plan.tasks.items()
         }
-        ids, volume_ids = dag_task_ids(pipeline)
+        ids, volume_ids = dag_task_ids(pipeline, creates_volumes=plan.linked.group is None)
         dag = _Dag(plan, ids, volume_ids, DagScope(plan, ids, calls))
         tasks = [self.volume_task(dag, v) for v in volume_ids]
         tasks.extend(self.dag_task(dag, p, calls[n]) for n, p in plan.tasks.items())
@@ -311,6 +312,9 @@ def mounts(task: Task, pipeline: Pipeline) -> tuple[Mount, ...]:
 
 def dag_template(name: str, dag: _Dag, demand: Mapping[str, Modes], tasks: list[Json]) -> Json:
     template: Json = {"name": name}
+    group = dag.plan.linked.group
+    if group is not None and group.parallelism and group.for_each is None:
+        template["parallelism"] = group.parallelism  # KFP's SubGraph: tasks at once
     inputs = dag_inputs(dag.plan)
     if inputs:
         template["inputs"] = inputs
@@ -464,7 +468,7 @@ def workflow_dict(
 
 def compile_workflow(graph: LinkedPipeline) -> CompileResult:
     """Compile a linked pipeline; never raises for bad input (problems are returned)."""
-    compiler = _Compiler(graph)
+    compiler = _Compiler(lower_groups(graph))
     with gc_paused():  # many small objects, none freed: collecting would only cost time
         workflow = compiler.compile()
     problems = tuple(sorted(compiler.problems, key=YamlpipeError.sort_key))

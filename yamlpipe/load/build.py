@@ -69,7 +69,9 @@ V2_PLACEHOLDERS = (
     "inputOutputPortName",
     "executorInput",
 )
-TASK_KINDS = ("component", "container", "resource", "snapshot")
+TASK_KINDS = ("component", "container", "resource", "snapshot", "tasks")
+GROUP_KEYS = ("tasks", "outputs", "when", "for_each", "parallelism", "after")
+"""What a group takes: the rest (arguments, settings, ...) belongs on the tasks inside it."""
 PREDICATE_OPS = ("==", "!=", "<", "<=", ">", ">=", "and", "or", "not")
 
 
@@ -410,6 +412,8 @@ class Builder:
         )
 
     def task(self, name: str, data: dict[str, Any], path: Path) -> Task:
+        if "tasks" in data:
+            return self.group(name, data, path)
         kind = next(k for k in TASK_KINDS if k in data)
         for_each = data.get("for_each")
         return Task(
@@ -444,6 +448,36 @@ class Builder:
             display_name=data.get("display_name"),
             loc=self.loc(path, key=True),
             component_loc=self.loc((*path, kind)),
+        )
+
+    def group(self, name: str, data: dict[str, Any], path: Path) -> Task:
+        """A task with `tasks:`: a sub-pipeline run under its own when / for_each / after."""
+        for key in data:
+            if key not in GROUP_KEYS:
+                self.problems.append(
+                    YamlpipeError(
+                        self.loc((*path, key), key=True),
+                        f"group {name!r} cannot take {key!r}",
+                        "a group takes " + ", ".join(GROUP_KEYS) + f"; put {key!r} on the "
+                        "tasks inside it",
+                        span=len(key),
+                    )
+                )
+        for_each = data.get("for_each")
+        return Task(
+            name=name,
+            kind="group",
+            after=self.names(data.get("after"), (*path, "after")),
+            when=self.condition((*path, "when")) if "when" in data else None,
+            for_each=self.for_each(for_each, (*path, "for_each")) if for_each is not None else None,
+            parallelism=data.get("parallelism"),
+            loc=self.loc(path, key=True),
+            component_loc=self.loc((*path, "tasks"), key=True),
+            tasks={
+                inner: self.task(inner, body, (*path, "tasks", inner))
+                for inner, body in data["tasks"].items()
+            },
+            outputs=self.outputs(data.get("outputs") or [], (*path, "outputs")),
         )
 
     def argument(self, name: str, path: Path) -> Argument:

@@ -345,7 +345,7 @@ class TaskSettings:
     labels: Mapping[str, str] = field(default_factory=_empty)
 
 
-TaskKind = TypingLiteral["component", "container", "resource", "snapshot"]
+TaskKind = TypingLiteral["component", "container", "resource", "snapshot", "group"]
 
 
 @dataclass(frozen=True)
@@ -377,6 +377,15 @@ class Task:
     display_name: str | None = None
     loc: Location = NOWHERE
     component_loc: Location = NOWHERE
+    tasks: Mapping[str, Task] = field(default_factory=_empty)
+    """A group's body (KFP's Condition / ParallelFor / ExitHandler / SubGraph): its own tasks,
+    run once (or once per item), all under the group's `when`."""
+    outputs: tuple[OutputSpec, ...] = ()
+    """A group's outputs, each `from` one of its tasks' outputs."""
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
 
 
 @dataclass(frozen=True)
