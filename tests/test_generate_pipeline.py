@@ -74,7 +74,8 @@ def line_of(text: str) -> int:
 
 
 ERRORS = {
-    "nested_loops": ("dsl.ParallelFor([3, 4])", "a ParallelFor inside another ParallelFor"),
+    "recursive": ("halve(half.output)", "graph component 'halve' calls itself"),
+    "volume_in_condition": ("dsl.VolumeOp(", "a VolumeOp inside dsl.Condition"),
     "raises": ("raise ValueError", "pipeline function 'raises' raised ValueError: no good"),
     "unsupported": ("add_sidecar", "ContainerOp.add_sidecar is not supported by yamlpipe"),
     "volume_value": ('vop.outputs["size"]', "the 'size' of volume 'vol' cannot be used"),
@@ -118,6 +119,8 @@ def test_inline_container_resource_and_exit_handler(tmp_path: Path) -> None:
                 dsl.ContainerOp(name="after", image="alpine").after(step)
 
     data = emit(inline, tmp_path)
+    assert list(data["tasks"]) == ["exit-handler-1"]  # KFP's group around the handled tasks
+    data = {**data, "tasks": data["tasks"]["exit-handler-1"]["tasks"]}
     assert data["tasks"]["step-one"] == {
         "container": {
             "image": "alpine:3.20",
@@ -136,6 +139,17 @@ def test_inline_container_resource_and_exit_handler(tmp_path: Path) -> None:
     assert data["tasks"]["after"]["after"] == "step-one"
     assert data["on_exit"]["container"]["command"] == ["echo", "${{ workflow.status }}"]
     assert "bye" not in data["tasks"]
+
+
+def test_nested_loops_become_nested_groups(pipelines: Any, tmp_path: Path) -> None:
+    data = emit(pipelines.nested_loops, tmp_path)
+    outer = data["tasks"]["for-loop-2"]
+    assert outer["for_each"] == [1, 2]
+    inner = outer["tasks"]["for-loop-4"]
+    assert inner["for_each"] == [3, 4]
+    assert inner["tasks"]["double"]["arguments"] == {"x": "${{ loops.for-loop-2.item }}"}
+    assert inner["tasks"]["double-2"]["arguments"] == {"x": "${{ item }}"}
+    assert inner["tasks"]["double"]["after"] == "double-2"
 
 
 def test_generated_pipeline_validates_through_the_cli(tmp_path: Path) -> None:

@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING, Any
 from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.generate.dsl.context import caller_location, current_builder
 from yamlpipe.generate.dsl.k8s import env_entry, plain, toleration_entry
-from yamlpipe.generate.dsl.params import ConditionOperator, PipelineParam
+from yamlpipe.generate.dsl.params import PipelineParam
 from yamlpipe.spec.naming import k8s_name, python_name
 
 if TYPE_CHECKING:
-    from yamlpipe.generate.dsl.context import Loop
+    from yamlpipe.generate.dsl.context import Group
     from yamlpipe.generate.dsl.factory import ComponentReference
 
 VOLUME_MODE_RWO = ["ReadWriteOnce"]
 VOLUME_MODE_RWM = ["ReadWriteMany"]
 VOLUME_MODE_ROM = ["ReadOnlyMany"]
 RETRY_POLICIES = ("Always", "OnError", "OnFailure", "OnTransientError")
+_GROUP_API = {"condition": "dsl.Condition", "for_loop": "dsl.ParallelFor"}
 
 
 class UnsupportedFeature(YamlpipeError, AttributeError):
@@ -90,10 +91,8 @@ class BaseOp:
         self.is_exit_handler = is_exit_handler
         self.display_name: str | None = None
         self.dependent_names: list[str] = []
-        self.conditions: tuple[ConditionOperator, ...] = (
-            tuple(builder.conditions) if builder else ()
-        )
-        self.loop: Loop | None = builder.loops[-1] if builder and builder.loops else None
+        self.group: Group | None = builder.current if builder else None
+        """The innermost group the task was created in (the pipeline's root outside any)."""
         self.num_retries = 0
         self.retry: Retry | None = None
         self.timeout: int | None = None
@@ -107,6 +106,7 @@ class BaseOp:
         self.output: PipelineParam | None = None
         if builder is not None:
             builder.ops[self.name] = self
+            builder.current.children.append(self)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -122,10 +122,11 @@ class BaseOp:
     def after(self, *ops: Any) -> BaseOp:
         """Run after the given tasks (KFP's `.after()`)."""
         for op in ops:
-            if not isinstance(op, BaseOp):
+            name = getattr(op, "name", None)
+            if not isinstance(op, BaseOp) and not (isinstance(name, str) and hasattr(op, "after")):
                 raise YamlpipeError(caller_location(), f"after() takes tasks, not {op!r}")
-            if op.name not in self.dependent_names:
-                self.dependent_names.append(op.name)
+            if name not in self.dependent_names:
+                self.dependent_names.append(str(name))
         return self
 
     def set_retry(
@@ -461,6 +462,18 @@ class VolumeOp:
         if size is None:
             raise YamlpipeError(caller_location(), "VolumeOp needs a size", "e.g. size='10Gi'")
         builder = current_builder()
+        guarded = (
+            [g for g in builder.open_groups if g.kind in ("condition", "for_loop")]
+            if builder
+            else []
+        )
+        if guarded:
+            raise YamlpipeError(
+                caller_location(),
+                f"a VolumeOp inside {_GROUP_API[guarded[-1].kind]}: yamlpipe volumes are created "
+                "once per run, before any task, so this one would not depend on the group",
+                "create the VolumeOp outside the group (tasks inside can still mount it)",
+            )
         self.human_name = name
         self.name = builder.unique_name(name, "volume") if builder else k8s_name(name)
         self.definition = VolumeDefinition(
