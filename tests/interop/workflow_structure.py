@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 Json = dict[str, Any]
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-KFP_GROUP = re.compile(r"^(condition|for-loop|exit-handler|graph-.+)-\d+$")
+KFP_GROUP = re.compile(r"^(condition|for-loop|exit-handler|subgraph|graph)(-.+)?-\d+$")
 TOKEN = re.compile(r"<<[^<>]+>>")
 GLOBALS = ("<<volume:", "<<snapshot:", "<<workflow.")
 """Not data a task is handed: volumes are mounted, workflow fields are Argo's globals."""
@@ -67,6 +67,8 @@ class Context:
     loops: tuple[Any, ...] = ()
     parallelism: tuple[int, ...] = ()
     after: frozenset[str] = frozenset()
+    nesting: tuple[Any, ...] = ()
+    """Loops and conditions in the order they enclose the task."""
 
 
 def leaf_id(path: Iterable[str]) -> str:
@@ -111,8 +113,9 @@ def _topological(tasks: list[Json]) -> list[Json]:
 class Structure:
     """Walks a Workflow from its entrypoint and describes every leaf task."""
 
-    def __init__(self, workflow: Json) -> None:
+    def __init__(self, workflow: Json, nesting: bool = False) -> None:
         self.workflow = workflow
+        self.with_nesting = nesting
         self.templates = {t["name"]: t for t in workflow["spec"]["templates"]}
         self.leaves: dict[str, Json] = {}
         self.parents: dict[str, set[str]] = {}
@@ -187,6 +190,11 @@ class Structure:
                 (*context.loops, *loops),
                 context.parallelism,
                 frozenset(after),
+                (
+                    *context.nesting,
+                    *(["loop", lp] for lp in loops),
+                    *(["when", c] for c in conditions),
+                ),
             )
             produced = self.call(task, scope, inner)
             scope.leaves[task["name"]] = produced
@@ -233,6 +241,7 @@ class Structure:
                 context.loops,
                 context.parallelism + parallelism,
                 context.after,
+                context.nesting,
             )
             self.walk(template, child, inner)
             scope.exports[task["name"]] = self.dag_exports(template, child)
@@ -292,6 +301,8 @@ class Structure:
             .get("annotations", {})
             .get("pipelines.kubeflow.org/task_display_name"),
         }
+        if self.with_nesting:
+            leaf["nesting"] = list(context.nesting)
         for a in template.get("inputs", {}).get("artifacts", []):
             leaf["artifacts"][a.get("path", a["name"])] = scope.artifacts.get(a["name"])
         if "container" in template:
@@ -422,6 +433,7 @@ def _snapshot_manifest(manifest: Json) -> Json:
 _MANIFESTS = {"PersistentVolumeClaim": _volume_manifest, "VolumeSnapshot": _snapshot_manifest}
 
 
-def workflow_structure(workflow: Json) -> Json:
-    """The structure of a Workflow (see the module docstring)."""
-    return Structure(workflow).build()
+def workflow_structure(workflow: Json, nesting: bool = False) -> Json:
+    """The structure of a Workflow (see the module docstring); with `nesting`, each leaf also
+    lists its loops and conditions in the order they enclose it."""
+    return Structure(workflow, nesting).build()
