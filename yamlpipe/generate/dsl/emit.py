@@ -358,7 +358,15 @@ class _Emitter:
         )
 
     def arguments(self, op: ContainerOp) -> Data:
-        return {name: self.value(value) for name, value in op.component_arguments.items()}
+        return {name: self.argument(value) for name, value in op.component_arguments.items()}
+
+    def argument(self, value: Any) -> Any:
+        """A component argument. A list or map holding run-time values is passed as KFP
+        passes it: its JSON text (keys sorted), each value an expression inside it."""
+        converted = self.value(value)
+        if isinstance(converted, list | dict) and _holds_expression(converted):
+            return json.dumps(converted, sort_keys=True)
+        return converted
 
     def env(self, op: ContainerOp) -> Data:
         return {
@@ -588,6 +596,16 @@ def _cache(op: BaseOp) -> Any:
     if op.enable_caching is False or staleness == "P0D":
         return False
     return {"max_staleness": staleness} if staleness else None
+
+
+def _holds_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${{" in value
+    if isinstance(value, dict):
+        return any(_holds_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_expression(v) for v in value)
+    return False
 
 
 def _holds_param(value: Any) -> bool:
