@@ -310,3 +310,57 @@ def test_dsl_compile_reports_errors_at_the_line(tmp_path: Path) -> None:
 def test_dsl_outside_a_pipeline_function() -> None:
     with pytest.raises(YamlpipeError, match="outside a pipeline function"):
         dsl.Condition(dsl.PipelineParam("x") == "y").__enter__()
+
+
+def _dsl_compile(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*DSL_COMPILE, *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_dsl_compile_takes_an_undecorated_function(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text(
+        "from kfp import dsl\n\n\ndef plain(msg: str = 'hi'):\n"
+        "    dsl.ContainerOp(name='echo', image='alpine:3.20', command=['echo', msg])\n"
+    )
+    proc = _dsl_compile(tmp_path, "--py", "plain.py", "--function", "plain", "--output", "p.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    workflow = read_yaml((tmp_path / "p.yaml").read_text(), "<p>").data
+    assert workflow["metadata"]["generateName"] == "plain-"
+
+
+def test_dsl_compile_errors_point_at_the_python_line(tmp_path: Path) -> None:
+    (tmp_path / "guard.py").write_text(
+        "from kfp import dsl\n\n\n@dsl.pipeline(name='guard')\ndef guard():\n"
+        "    a = dsl.ContainerOp(name='a', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+        "    with dsl.Condition(a.outputs['o'] == 'x'):\n"
+        "        b = dsl.ContainerOp(name='b', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+        "        dsl.ContainerOp(name='c', image='alpine', command=['echo', b.outputs['o']])\n"
+        "    dsl.ContainerOp(name='d', image='alpine', command=['echo', b.outputs['o']])\n"
+    )
+    proc = _dsl_compile(tmp_path, "--py", "guard.py", "--output", "g.yaml")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout
+    assert "pipeline.yaml" not in proc.stdout
+    assert not (tmp_path / "g.yaml").exists()
+
+
+def test_yamlpipe_imported_as_kfp(tmp_path: Path) -> None:
+    (tmp_path / "as_kfp.py").write_text(
+        "import yamlpipe as kfp\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n\n\n"
+        "add_op = kfp.components.create_component_from_func(add)\n\n\n"
+        "@kfp.dsl.pipeline(name='as-kfp')\ndef p(x: int = 1):\n    add_op(x, 2)\n\n\n"
+        "kfp.compiler.Compiler().compile(p, 'out.yaml')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "as_kfp.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    workflow = read_yaml((tmp_path / "out.yaml").read_text(), "<p>").data
+    images = {t["container"]["image"] for t in workflow["spec"]["templates"] if "container" in t}
+    assert images == {"python:3.7"}  # KFP's default base image, as KFP would compile it

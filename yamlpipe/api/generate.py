@@ -13,7 +13,7 @@ from typing import Any
 
 from yamlpipe.api.compile import compile as compile_package
 from yamlpipe.api.validate import Workspace
-from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.generate.component import FunctionComponent, component_from_function
 from yamlpipe.generate.dsl import (
     EmittedPipeline,
@@ -39,6 +39,7 @@ from yamlpipe.generate.pyfile import (
     load_python_file,
     module_aliases,
 )
+from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve import Request, ResolveOptions
 from yamlpipe.resolve.refs import parse_reference
 
@@ -215,10 +216,13 @@ class Compiler:
         """Emit the pipeline YAML (in a temporary folder) and compile it to `package_path`."""
         package = Path(package_path)
         with tempfile.TemporaryDirectory(prefix="yamlpipe-") as folder:
-            yaml_path = self.write_pipeline_yaml(
-                pipeline_func, Path(folder) / "pipeline.yaml", pipeline_conf
-            )
-            compile_package(yaml_path, package)
+            yaml_path = Path(folder) / "pipeline.yaml"
+            emitted = pipeline_from_function(pipeline_func, yaml_path.parent, conf=pipeline_conf)
+            write_pipeline(emitted, yaml_path)
+            try:
+                compile_package(yaml_path, package)
+            except YamlpipeError as error:
+                raise at_python_lines(error, emitted, yaml_path) from None
 
     def write_pipeline_yaml(
         self,
@@ -231,6 +235,25 @@ class Compiler:
         emitted = pipeline_from_function(pipeline_func, output.parent, conf=pipeline_conf)
         write_pipeline(emitted, output)
         return output
+
+
+def at_python_lines(error: YamlpipeError, emitted: EmittedPipeline, path: Path) -> YamlpipeErrors:
+    """Problems found in the pipeline YAML written for a Python function, each moved to the
+    line of Python that created the task it is about (the YAML is never seen by the user)."""
+    doc = read_yaml(emitted.text, str(path))
+    starts = sorted(
+        (doc.loc(key_path, key=True).line, origin) for key_path, origin in emitted.origins.items()
+    )
+    moved = []
+    for problem in error if isinstance(error, YamlpipeErrors) else [error]:
+        if problem.location.file != str(path):
+            moved.append(problem)
+            continue
+        before = [origin for line, origin in starts if line <= problem.location.line]
+        where = before[-1] if before else Location("<pipeline>")
+        hint = problem.hint or ""
+        moved.append(YamlpipeError(where, problem.message, hint or None, problem.severity, span=1))
+    return YamlpipeErrors(moved)
 
 
 def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:

@@ -47,6 +47,10 @@ def factory_for(
     return TaskFactory(reference_from_text(text, str(output_component_file or "<generated>"), path))
 
 
+KFP_BASE_IMAGE = "python:3.7"
+"""KFP 1.8.22's default_base_image_or_builder."""
+
+
 def create_component_from_func(
     func: Callable[..., Any],
     output_component_file: str | Path | None = None,
@@ -54,8 +58,11 @@ def create_component_from_func(
     packages_to_install: Sequence[str] | None = None,
     annotations: Mapping[str, str] | None = None,
 ) -> TaskFactory:
-    """A component from a self-contained Python function (KFP's create_component_from_func)."""
-    component = component_from_function(func, base_image, packages_to_install or (), annotations)
+    """A component from a self-contained Python function (KFP's create_component_from_func).
+    Without a base image, KFP's default (python:3.7), so that a migrated program compiles to
+    what KFP compiled; `yamlpipe generate component` defaults to a current Python instead."""
+    base = base_image or getattr(func, "_component_base_image", None) or KFP_BASE_IMAGE
+    component = component_from_function(func, base, packages_to_install or (), annotations)
     target = output_component_file or getattr(func, "_component_target_component_file", None)
     return factory_for(component, target)
 

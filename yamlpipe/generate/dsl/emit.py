@@ -51,6 +51,9 @@ class EmittedPipeline:
 
     data: Data
     components: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, ...], Location] = field(default_factory=dict)
+    """Where each task and group of the YAML was created: its path in the data (`tasks`,
+    NAME, `tasks`, INNER, ...) -> the line of Python that created it."""
 
     @property
     def text(self) -> str:
@@ -62,7 +65,8 @@ def emit_pipeline(
 ) -> EmittedPipeline:
     """The pipeline YAML data, with component references relative to `base_dir`."""
     emitter = _Emitter(recorded, base_dir.resolve(), components_dir)
-    return EmittedPipeline(emitter.pipeline(), dict(sorted(emitter.files.items())))
+    data = emitter.pipeline()
+    return EmittedPipeline(data, dict(sorted(emitter.files.items())), emitter.origins)
 
 
 def format_duration(seconds: int) -> str:
@@ -187,6 +191,7 @@ class _Emitter:
         self.context = _Context()
         self.group_data: dict[int, Data] = {}
         self.group_outputs: dict[int, dict[str, str]] = {}
+        self.origins: dict[tuple[str, ...], Location] = {}
 
     # ---- the whole pipeline --------------------------------------------------------------
 
@@ -212,7 +217,7 @@ class _Emitter:
                 ("defaults", _compact([("node_selector", dict(builder.conf.node_selector))])),
                 ("volumes", {k: self.volume(v) for k, v in builder.volumes.items()}),
                 ("tasks", tasks),
-                ("on_exit", self.task(builder.exit_op, ()) if builder.exit_op else None),
+                ("on_exit", self.exit_task(builder.exit_op)),
             ]
         )
 
@@ -244,6 +249,16 @@ class _Emitter:
 
     # ---- one task ------------------------------------------------------------------------
 
+    def exit_task(self, op: BaseOp | None) -> Data | None:
+        if op is None:
+            return None
+        self.origins[("on_exit",)] = op.loc
+        return self.task(op, ())
+
+    def record_origin(self, chain: Chain, name: str, loc: Location) -> None:
+        path = tuple(part for g in chain for part in ("tasks", g.name))
+        self.origins[(*path, "tasks", name)] = loc
+
     def level(self, group: Group, chain: Chain) -> Data:
         """The tasks written at one level: tasks, groups, tasks standing for a group."""
         tasks: Data = {}
@@ -265,6 +280,7 @@ class _Emitter:
     def group(self, group: Group, chain: Chain) -> Data:
         """A group: its `when` or loop (read outside it), `after`, and its tasks."""
         self.op, self.where, self.uses = None, group, set()
+        self.record_origin(chain, group.name, group.loc)
         self.context = _Context(chain, self.layout.loops(chain))
         when = self.when(group.condition)
         loop = self.loop(group.loop)
@@ -278,6 +294,8 @@ class _Emitter:
 
     def task(self, op: BaseOp, chain: Chain, collapsed: Group | None = None) -> Data:
         self.op, self.where, self.uses = op, op, set()
+        if chain or op is not self.builder.exit_op:
+            self.record_origin(chain, op.name, op.loc)
         loops = self.layout.loops(chain)
         own = (collapsed,) if collapsed is not None and collapsed.loop is not None else ()
         self.context = _Context(chain, loops)
