@@ -7,6 +7,7 @@ template under its final name, and the values the calling task feeds into its in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,8 @@ class Mount:
     sub_path: str | None = None
     read_only: bool = False
     claim_read_only: bool = False
+    source: str | None = None
+    """A pod volume's own source (JSON text) instead of a claim."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ def pod_volumes(mounts: Iterable[Mount]) -> list[Json]:
     """The claims behind the mounts, one per volume, sorted by name like KFP."""
     volumes: dict[str, Json] = {}
     for mount in mounts:
+        if mount.source is not None:
+            volumes[mount.volume] = {"name": mount.volume, **json.loads(mount.source)}
+            continue
         claim: Json = {"claimName": mount.claim}
         if mount.claim_read_only:
             claim["readOnly"] = True
@@ -172,6 +178,8 @@ def container_fields(
     request: LeafRequest,
 ) -> Json:
     container: Json = {"image": image}
+    if request.settings.image_pull_policy:
+        container["imagePullPolicy"] = request.settings.image_pull_policy
     if command:
         container["command"] = command
     if args:
@@ -242,7 +250,7 @@ def pod_metadata(
 def finish(template: Json, request: LeafRequest, metadata: Json) -> Json:
     """Add the pod-level fields every leaf template shares, in KFP's order."""
     fields = pod_fields(request.settings)
-    for key in ("nodeSelector", "tolerations"):
+    for key in ("nodeSelector", "tolerations", "affinity"):
         if key in fields:
             template[key] = fields.pop(key)
     template.update(metadata)

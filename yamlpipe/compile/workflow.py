@@ -302,10 +302,18 @@ def mounts(task: Task, pipeline: Pipeline) -> tuple[Mount, ...]:
     found = []
     for mount in task.volumes:
         volume = pipeline.volumes[mount.volume]
-        claim = volume_claim_name(volume)
+        claim = volume_claim_name(volume) if volume.source is None else ""
         name = k8s_name(volume.name, "volume")
         found.append(
-            Mount(mount.path, name, claim, mount.sub_path, mount.read_only, volume.read_only)
+            Mount(
+                mount.path,
+                name,
+                claim,
+                mount.sub_path,
+                mount.read_only,
+                volume.read_only,
+                volume.source,
+            )
         )
     return tuple(found)
 

@@ -354,6 +354,11 @@ class Builder:
             tolerations=tuple(self.toleration(t) for t in data.get("tolerations") or ()),
             annotations={k: scalar_text(v) for k, v in (data.get("annotations") or {}).items()},
             labels={k: scalar_text(v) for k, v in (data.get("labels") or {}).items()},
+            image_pull_policy=data.get("image_pull_policy"),
+            affinity=_json_text(data.get("affinity")),
+            sidecars=_json_text([_sidecar(s) for s in data["sidecars"]])
+            if data.get("sidecars")
+            else None,
         )
 
     def retry(self, data: Any) -> Retry:
@@ -385,6 +390,12 @@ class Builder:
             memory_request=_opt_text(data.get("memory_request")),
             gpu=_opt_text(data.get("gpu")),
             gpu_vendor=data.get("gpu_vendor", "nvidia"),
+            limits=tuple(
+                sorted((k, scalar_text(v)) for k, v in (data.get("limits") or {}).items())
+            ),
+            requests=tuple(
+                sorted((k, scalar_text(v)) for k, v in (data.get("requests") or {}).items())
+            ),
         )
 
     def toleration(self, data: dict[str, Any]) -> Toleration:
@@ -409,6 +420,7 @@ class Builder:
             claim=data.get("claim"),
             read_only=bool(data.get("read_only", False)),
             loc=self.loc(path, key=True),
+            source=_json_text(pod_volume_source(data)),
         )
 
     def task(self, name: str, data: dict[str, Any], path: Path) -> Task:
@@ -566,6 +578,48 @@ class Builder:
             annotations=data.get("annotations") or {},
             loc=self.loc((*path, "volume")),
         )
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
+def _sidecar(data: dict[str, Any]) -> dict[str, Any]:
+    """A sidecar as Argo writes it."""
+    sidecar: dict[str, Any] = {"name": data["name"], "image": data["image"]}
+    for key in ("command", "args"):
+        if data.get(key):
+            sidecar[key] = [scalar_text(v) for v in data[key]]
+    if data.get("env"):
+        sidecar["env"] = [{"name": k, "value": scalar_text(v)} for k, v in data["env"].items()]
+    if data.get("mirror_volume_mounts"):
+        sidecar["mirrorVolumeMounts"] = True
+    return sidecar
+
+
+def pod_volume_source(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A pod volume's Kubernetes source: `{secret: x}` -> `{"secret": {"secretName": "x"}}`."""
+    keyed = {
+        k: v
+        for k, v in (("items", data.get("items")), ("default_mode", data.get("default_mode")))
+        if v is not None
+    }
+    extra: dict[str, Any] = {}
+    if "items" in keyed:
+        extra["items"] = [{"key": k, "path": v} for k, v in keyed["items"].items()]
+    if "default_mode" in keyed:
+        extra["defaultMode"] = keyed["default_mode"]
+    if "secret" in data:
+        return {"secret": {"secretName": data["secret"], **extra}}
+    if "config_map" in data:
+        return {"configMap": {"name": data["config_map"], **extra}}
+    if "empty_dir" in data:
+        empty = data["empty_dir"] or {}
+        fields = {"medium": empty.get("medium"), "sizeLimit": _opt_text(empty.get("size_limit"))}
+        return {"emptyDir": {k: v for k, v in fields.items() if v is not None}}
+    if "host_path" in data:
+        return {"hostPath": {"path": data["host_path"]}}
+    return None
 
 
 def _opt_text(value: Any) -> str | None:

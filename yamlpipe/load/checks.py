@@ -354,6 +354,14 @@ class _PipelineChecker:
                     + _suggest(mount.volume, self.volumes),
                     _declared("volume", self.volumes) + " (under the top-level volumes:)",
                 )
+        volume = self.pipeline.volumes.get(task.snapshot.volume) if task.snapshot else None
+        if task.snapshot is not None and volume is not None and volume.source is not None:
+            yield YamlpipeError(
+                task.snapshot.loc,
+                f"task {task.name!r} snapshots volume {task.snapshot.volume!r}, which is a pod "
+                "volume, not a claim",
+                "snapshot a volume with size or claim",
+            )
         if task.snapshot is not None and task.snapshot.volume not in self.volumes:
             yield YamlpipeError(
                 task.snapshot.loc,

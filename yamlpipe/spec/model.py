@@ -246,6 +246,9 @@ class Resources:
     memory_request: str | None = None
     gpu: str | None = None
     gpu_vendor: str = "nvidia"
+    limits: tuple[tuple[str, str], ...] = ()
+    """Other resources' limits (TPUs, ephemeral storage), sorted by name."""
+    requests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -343,6 +346,11 @@ class TaskSettings:
     tolerations: tuple[Toleration, ...] = ()
     annotations: Mapping[str, str] = field(default_factory=_empty)
     labels: Mapping[str, str] = field(default_factory=_empty)
+    image_pull_policy: str | None = None
+    affinity: str | None = None
+    """A Kubernetes Affinity as JSON text (kept as text so settings stay hashable)."""
+    sidecars: str | None = None
+    """Argo sidecars as JSON text."""
 
 
 TaskKind = TypingLiteral["component", "container", "resource", "snapshot", "group"]
@@ -402,6 +410,9 @@ class Volume:
     claim: str | None = None
     read_only: bool = False
     loc: Location = NOWHERE
+    source: str | None = None
+    """For a pod volume (Secret, ConfigMap, emptyDir, hostPath): its Kubernetes volume source
+    as JSON text, e.g. `{"secret": {"secretName": "x"}}`."""
 
 
 @dataclass(frozen=True)
