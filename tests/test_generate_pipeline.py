@@ -77,7 +77,10 @@ ERRORS = {
     "recursive": ("halve(half.output)", "graph component 'halve' calls itself"),
     "volume_in_condition": ("dsl.VolumeOp(", "a VolumeOp inside dsl.Condition"),
     "raises": ("raise ValueError", "pipeline function 'raises' raised ValueError: no good"),
-    "unsupported": ("add_sidecar", "ContainerOp.add_sidecar is not supported by yamlpipe"),
+    "unsupported": (
+        "add_init_container",
+        "ContainerOp.add_init_container is not supported by yamlpipe",
+    ),
     "volume_value": ('vop.outputs["size"]', "the 'size' of volume 'vol' cannot be used"),
     "item_outside_loop": ("double_op(item)", "a ParallelFor item is used outside its loop"),
     "bad_argument": ("double_op(y=3)", "component 'Double': missing a required argument: 'x'"),
@@ -189,7 +192,7 @@ def test_cli_generated_components_need_an_output_file() -> None:
     [
         ("def broken(:\n", "bad.py:1:"),
         ("import not_a_module_anywhere\n", "raised ModuleNotFoundError"),
-        ("import kfp.onprem\n", "raised ModuleNotFoundError"),
+        ("import kfp.v2\n", "raised ModuleNotFoundError"),
     ],
 )
 def test_cli_bad_python_files(tmp_path: Path, source: str, message: str) -> None:

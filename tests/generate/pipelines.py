@@ -62,7 +62,7 @@ def raises(count: int = 1):
 @dsl.pipeline(name="unsupported")
 def unsupported():
     op = double_op(1)
-    op.add_sidecar("logger")
+    op.add_init_container("logger")
 
 
 @dsl.pipeline(name="volume-value")

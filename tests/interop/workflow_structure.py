@@ -338,6 +338,9 @@ class Structure:
             "env": env,
             "resources": {k: {n: str(q) for n, q in v.items()} for k, v in resources.items() if v},
             "mounts": sorted(self.mounts(template, scope)),
+            "image_pull_policy": container.get("imagePullPolicy"),
+            "affinity": template.get("affinity"),
+            "sidecars": sorted(json.dumps(s, sort_keys=True) for s in template.get("sidecars", [])),
         }
 
     def mounts(self, template: Json, scope: Scope) -> Iterable[str]:
@@ -346,8 +349,9 @@ class Structure:
                 scope.resolve(v["persistentVolumeClaim"]["claimName"]),
                 v["persistentVolumeClaim"].get("readOnly", False),
             )
-            for v in template.get("volumes", [])
             if "persistentVolumeClaim" in v
+            else (json.dumps({k: x for k, x in v.items() if k != "name"}, sort_keys=True), False)
+            for v in template.get("volumes", [])
         }
         for mount in template["container"].get("volumeMounts", []):
             claim, claim_read_only = claims[mount["name"]]

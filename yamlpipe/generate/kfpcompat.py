@@ -8,6 +8,7 @@ from typing import Any
 
 from yamlpipe.generate import dsl as yamlpipe_dsl
 from yamlpipe.generate import functions
+from yamlpipe.generate.dsl.platforms import GCP_NAMES, ONPREM_NAMES
 from yamlpipe.generate.signature import (
     InputBinaryFile,
     InputPath,
@@ -53,10 +54,26 @@ def kfp_modules(components: dict[str, Any], compiler: dict[str, Any]) -> dict[st
         "kfp.components", "yamlpipe's KFP v1 components", {**COMPONENT_NAMES, **components}
     )
     comp = _module("kfp.compiler", "yamlpipe's KFP v1 compiler", compiler)
+    onprem = _module("kfp.onprem", "yamlpipe's kfp.onprem task modifiers", dict(ONPREM_NAMES))
+    gcp = _module("kfp.gcp", "yamlpipe's kfp.gcp task modifiers", dict(GCP_NAMES))
     kfp = _module(
         "kfp",
         "yamlpipe standing in for the KFP v1 SDK",
-        {"dsl": dsl, "components": comps, "compiler": comp, "__version__": KFP_VERSION},
+        {
+            "dsl": dsl,
+            "components": comps,
+            "compiler": comp,
+            "onprem": onprem,
+            "gcp": gcp,
+            "__version__": KFP_VERSION,
+        },
     )
     kfp.__path__ = []  # a package, so that `import kfp.dsl` looks in sys.modules
-    return {"kfp": kfp, "kfp.dsl": dsl, "kfp.components": comps, "kfp.compiler": comp}
+    return {
+        "kfp": kfp,
+        "kfp.dsl": dsl,
+        "kfp.components": comps,
+        "kfp.compiler": comp,
+        "kfp.onprem": onprem,
+        "kfp.gcp": gcp,
+    }

@@ -107,6 +107,8 @@ class PipelineConf:
     ttl_seconds: int | None = None
     image_pull_secrets: list[str] = field(default_factory=list)
     node_selector: dict[str, str] = field(default_factory=dict)
+    image_pull_policy: str | None = None
+    op_transformers: list[Any] = field(default_factory=list)
 
     def set_timeout(self, seconds: int) -> PipelineConf:
         self.timeout = int(seconds)
@@ -127,6 +129,30 @@ class PipelineConf:
     def set_default_pod_node_selector(self, label_name: str, value: str) -> PipelineConf:
         self.node_selector[label_name] = value
         return self
+
+    def set_image_pull_policy(self, policy: str) -> PipelineConf:
+        """The pull policy of every container that does not set its own."""
+        if policy not in ("Always", "IfNotPresent", "Never"):
+            raise YamlpipeError(
+                caller_location(),
+                f"image pull policy {policy!r} is not one of Always, IfNotPresent, Never",
+            )
+        self.image_pull_policy = policy
+        return self
+
+    def add_op_transformer(self, transformer: Any) -> PipelineConf:
+        """A function applied to every task once the pipeline function has run."""
+        self.op_transformers.append(transformer)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise YamlpipeError(
+            caller_location(),
+            f"PipelineConf.{name} is not supported by yamlpipe pipelines",
+            "see docs/python.md for what the DSL can express",
+        )
 
 
 def _secret_name(secret: Any) -> str:

@@ -214,10 +214,19 @@ class _Emitter:
                 ("description", recorded.description),
                 ("inputs", list(recorded.inputs)),
                 ("settings", self.settings()),
-                ("defaults", _compact([("node_selector", dict(builder.conf.node_selector))])),
+                ("defaults", self.defaults()),
                 ("volumes", {k: self.volume(v) for k, v in builder.volumes.items()}),
                 ("tasks", tasks),
                 ("on_exit", self.exit_task(builder.exit_op)),
+            ]
+        )
+
+    def defaults(self) -> Data:
+        conf = self.builder.conf
+        return _compact(
+            [
+                ("image_pull_policy", conf.image_pull_policy),
+                ("node_selector", dict(conf.node_selector)),
             ]
         )
 
@@ -235,6 +244,8 @@ class _Emitter:
     def volume(self, volume: VolumeDefinition) -> Data:
         if volume.claim is not None:
             return {"claim": volume.claim}
+        if volume.pod is not None:
+            return dict(volume.pod)
         modes = volume.modes if volume.modes != ["ReadWriteOnce"] else None
         return _compact(
             [
@@ -317,6 +328,9 @@ class _Emitter:
                 ("volumes", self.mounts(op) if isinstance(op, ContainerOp) else None),
                 ("env", env),
                 ("resources", dict(op.resources) if isinstance(op, ContainerOp) else None),
+                ("image_pull_policy", getattr(op, "image_pull_policy", None)),
+                ("affinity", op.affinity),
+                ("sidecars", list(getattr(op, "sidecars", []))),
                 ("node_selector", dict(op.node_selector)),
                 ("tolerations", list(op.tolerations)),
                 ("retry", self.retry(op.retry)),

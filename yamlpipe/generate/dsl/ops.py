@@ -25,6 +25,15 @@ VOLUME_MODE_RWO = ["ReadWriteOnce"]
 VOLUME_MODE_RWM = ["ReadWriteMany"]
 VOLUME_MODE_ROM = ["ReadOnlyMany"]
 RETRY_POLICIES = ("Always", "OnError", "OnFailure", "OnTransientError")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+_RESOURCE_KEYS = {
+    ("limits", "cpu"): "cpu",
+    ("limits", "memory"): "memory",
+    ("requests", "cpu"): "cpu_request",
+    ("requests", "memory"): "memory_request",
+    ("limits", "nvidia.com/gpu"): "gpu",
+}
+"""KFP's add_resource_limit/request names that the pipeline format spells itself."""
 _GROUP_API = {"condition": "dsl.Condition", "for_loop": "dsl.ParallelFor"}
 
 
@@ -102,6 +111,7 @@ class BaseOp:
         self.tolerations: list[dict[str, Any]] = []
         self.pod_annotations: dict[str, str] = {}
         self.pod_labels: dict[str, str] = {}
+        self.affinity: dict[str, Any] | None = None
         self.outputs: dict[str, PipelineParam] = {}
         self.output: PipelineParam | None = None
         if builder is not None:
@@ -163,6 +173,16 @@ class BaseOp:
         self.tolerations.append(toleration_entry(tolerations, caller_location()))
         return self
 
+    def add_affinity(self, affinity: Any) -> BaseOp:
+        """A V1Affinity (or its map) for the pod."""
+        data = plain(affinity)
+        if not isinstance(data, dict) or _holds_run_time(data):
+            raise YamlpipeError(
+                caller_location(), f"add_affinity() takes a V1Affinity, not {affinity!r}"
+            )
+        self.affinity = data
+        return self
+
     def add_pod_annotation(self, name: str, value: str) -> BaseOp:
         self.pod_annotations[name] = _constant(value, "a pod annotation")
         return self
@@ -208,7 +228,6 @@ class ContainerOp(BaseOp):
     ) -> None:
         for value, what in (
             (init_containers, "init_containers"),
-            (sidecars, "sidecars"),
             (artifact_argument_paths, "artifact_argument_paths"),
             (output_artifact_paths, "output_artifact_paths"),
         ):
@@ -226,12 +245,17 @@ class ContainerOp(BaseOp):
         self.mounts: dict[str, Mount] = {}
         self.pvolumes: dict[str, PipelineVolume] = {}
         self.pvolume: PipelineVolume | None = None
+        self.image_pull_policy: str | None = None
+        self.sidecars: list[dict[str, Any]] = [sidecar_fields(s) for s in sidecars or ()]
         self._take_container_kwargs(container_kwargs or {})
         self._set_outputs(list(self.file_outputs))
         self.add_pvolumes(dict(pvolumes or {}))
 
     def _take_container_kwargs(self, kwargs: Mapping[str, Any]) -> None:
         for key, value in kwargs.items():
+            if key == "image_pull_policy":
+                self.set_image_pull_policy(value)
+                continue
             if key != "env":
                 raise _unsupported(f"ContainerOp(container_kwargs={{{key!r}: ...}})")
             for entry in value or []:
@@ -303,14 +327,65 @@ class ContainerOp(BaseOp):
         return self
 
     def add_volume(self, volume: Any) -> ContainerOp:
-        """A V1Volume over an existing PersistentVolumeClaim."""
+        """A V1Volume: an existing PersistentVolumeClaim, a Secret, a ConfigMap, an emptyDir
+        or a host path (mounted with add_volume_mount)."""
         entry = plain(volume)
+        name = str(entry.get("name") or "volume")
         claim = (entry.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            raise _unsupported("a volume that is not a PersistentVolumeClaim")
-        pvolume = PipelineVolume(pvc=claim)
-        self._raw_volumes()[str(entry.get("name"))] = pvolume.volume_key
+        if claim:
+            key = PipelineVolume(pvc=claim).volume_key
+        else:
+            key = register_pod_volume(name, pod_volume_fields(entry))
+        self._raw_volumes()[name] = key
         return self
+
+    def set_image_pull_policy(self, image_pull_policy: str) -> ContainerOp:
+        """`Always`, `IfNotPresent` or `Never` (KFP's container.set_image_pull_policy)."""
+        if image_pull_policy not in PULL_POLICIES:
+            raise YamlpipeError(
+                caller_location(),
+                f"image pull policy {image_pull_policy!r} is not one of {', '.join(PULL_POLICIES)}",
+            )
+        self.image_pull_policy = image_pull_policy
+        return self
+
+    def add_sidecar(self, sidecar: Any) -> ContainerOp:
+        """A container running beside the task's (dsl.Sidecar or a plain map)."""
+        self.sidecars.append(sidecar_fields(sidecar))
+        return self
+
+    def add_resource_limit(self, resource_name: str, value: Any) -> ContainerOp:
+        return self._resource("limits", resource_name, value)
+
+    def add_resource_request(self, resource_name: str, value: Any) -> ContainerOp:
+        return self._resource("requests", resource_name, value)
+
+    def set_ephemeral_storage_limit(self, size: Any) -> ContainerOp:
+        return self._resource("limits", "ephemeral-storage", size)
+
+    def set_ephemeral_storage_request(self, size: Any) -> ContainerOp:
+        return self._resource("requests", "ephemeral-storage", size)
+
+    def get_resource_limit(self, resource_name: str) -> Any:
+        return self._resource_value("limits", resource_name)
+
+    def get_resource_request(self, resource_name: str) -> Any:
+        return self._resource_value("requests", resource_name)
+
+    def _resource(self, kind: str, name: str, value: Any) -> ContainerOp:
+        key = _RESOURCE_KEYS.get((kind, name))
+        if key is not None:
+            self.resources[key] = _constant(value, f"a {name} {kind[:-1]}")
+        else:
+            other = self.resources.setdefault(kind, {})
+            other[name] = _constant(value, f"a {name} {kind[:-1]}")
+        return self
+
+    def _resource_value(self, kind: str, name: str) -> Any:
+        key = _RESOURCE_KEYS.get((kind, name))
+        if key is not None:
+            return self.resources.get(key)
+        return self.resources.get(kind, {}).get(name)
 
     def _raw_volumes(self) -> dict[str, str]:
         if "_raw" not in self.__dict__:
@@ -358,9 +433,105 @@ class ResourceOp(BaseOp):
         return [k for k in self.attribute_outputs if k not in ("manifest", "name")]
 
 
+def _holds_run_time(value: Any) -> bool:
+    if isinstance(value, PipelineParam):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_run_time(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_run_time(v) for v in value)
+    return isinstance(value, str) and "{{pipelineparam:" in value
+
+
+class Sidecar:
+    """KFP's dsl.Sidecar: a container running beside the task's."""
+
+    def __init__(
+        self,
+        name: str,
+        image: str,
+        command: Any = None,
+        args: Any = None,
+        mirror_volume_mounts: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(k for k, v in kwargs.items() if v is not None)
+        if unknown:
+            raise _unsupported(f"Sidecar({unknown[0]}=...)")
+        self.name = name
+        self.image = image
+        self.command = _as_list(command)
+        self.args = _as_list(args)
+        self.mirror_volume_mounts = mirror_volume_mounts
+
+
+def sidecar_fields(sidecar: Any) -> dict[str, Any]:
+    """A sidecar as the pipeline file writes it; run-time values are refused."""
+    if isinstance(sidecar, Sidecar):
+        data: dict[str, Any] = {"name": sidecar.name, "image": sidecar.image}
+        data.update({k: v for k, v in (("command", sidecar.command), ("args", sidecar.args)) if v})
+        if sidecar.mirror_volume_mounts:
+            data["mirror_volume_mounts"] = True
+    else:
+        data = dict(plain(sidecar) or {})
+    if _holds_run_time(data) or not data.get("name") or not data.get("image"):
+        raise YamlpipeError(
+            caller_location(),
+            "a sidecar needs a name and an image, with constant values only",
+            "values known only at run time cannot reach a sidecar in a yamlpipe pipeline",
+        )
+    for key in ("command", "args"):
+        if key in data:
+            data[key] = [str(v) for v in data[key]]
+    return data
+
+
+_POD_VOLUME_KEYS = {
+    "secret": ("secretName", "secret"),
+    "configMap": ("name", "config_map"),
+}
+
+
+def pod_volume_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """A V1Volume (as its map) as a pipeline volume: `{secret: NAME}` and the like."""
+    for kind, (name_key, field_name) in _POD_VOLUME_KEYS.items():
+        source = entry.get(kind)
+        if source is not None:
+            fields: dict[str, Any] = {field_name: source.get(name_key)}
+            if source.get("items"):
+                fields["items"] = {i["key"]: i["path"] for i in source["items"]}
+            if source.get("defaultMode") is not None:
+                fields["default_mode"] = int(source["defaultMode"])
+            return fields
+    if "emptyDir" in entry:
+        empty = entry["emptyDir"] or {}
+        given = (("medium", empty.get("medium")), ("size_limit", empty.get("sizeLimit")))
+        return {"empty_dir": {k: v for k, v in given if v}}
+    if "hostPath" in entry and set(entry["hostPath"]) == {"path"}:
+        return {"host_path": entry["hostPath"]["path"]}
+    kinds = sorted(set(entry) - {"name"})
+    raise _unsupported(
+        f"a {', '.join(kinds) or 'bare'} volume",
+        "use a PersistentVolumeClaim, a Secret, a ConfigMap, an emptyDir or a host path",
+    )
+
+
+def register_pod_volume(name: str, fields: dict[str, Any]) -> str:
+    """The pipeline volume of a pod volume, registered with the current pipeline."""
+    base = k8s_name(name) or "volume"
+    builder = current_builder()
+    if builder is None:
+        return base
+    key, index = base, 2
+    while key in builder.volumes and builder.volumes[key].pod != fields:
+        key, index = f"{base}-{index}", index + 1
+    builder.volumes.setdefault(key, VolumeDefinition(key, pod=fields))
+    return key
+
+
 @dataclass
 class VolumeDefinition:
-    """A pipeline volume: created per run, or an existing claim."""
+    """A pipeline volume: created per run, an existing claim, or a pod volume."""
 
     key: str
     size: str | None = None
@@ -370,6 +541,8 @@ class VolumeDefinition:
     annotations: dict[str, str] = field(default_factory=dict)
     from_snapshot: str | None = None
     claim: str | None = None
+    pod: dict[str, Any] | None = None
+    """A Secret, ConfigMap, emptyDir or host path, as the pipeline file writes it."""
 
 
 class PipelineVolume:
