@@ -5,9 +5,8 @@ sidecar and an affinity; the pipeline conf sets a default pull policy.
 Checks: what V1Volume / V1VolumeMount / V1EnvVar / V1Affinity and dsl.Sidecar become.
 """
 
-from kubernetes import client as k8s
-
 from kfp import dsl
+from kubernetes import client as k8s
 
 
 @dsl.pipeline(name="k8s-models", description="Kubernetes models on tasks.")

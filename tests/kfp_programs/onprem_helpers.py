@@ -17,7 +17,9 @@ def onprem_helpers():
     read.apply(onprem.mount_pvc("shared-data", "shared", "/mnt/pipeline"))
     upload = dsl.ContainerOp(name="upload", image="alpine:3.20", command=["echo", "upload"])
     upload.apply(
-        onprem.use_k8s_secret("s3-secret", {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY"})
+        onprem.use_k8s_secret(
+            "s3-secret", {"access_key": "AWS_ACCESS_KEY_ID", "secret_key": "AWS_SECRET_ACCESS_KEY"}
+        )
     )
     upload.set_memory_limit("1Gi")
     upload.after(read)
