@@ -303,6 +303,8 @@ class Structure:
         }
         if self.with_nesting:
             leaf["nesting"] = list(context.nesting)
+        if "podSpecPatch" in template:
+            leaf["pod_spec_patch"] = json.loads(scope.resolve(template["podSpecPatch"]))
         for a in template.get("inputs", {}).get("artifacts", []):
             leaf["artifacts"][a.get("path", a["name"])] = scope.artifacts.get(a["name"])
         if "container" in template:

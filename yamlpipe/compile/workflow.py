@@ -172,6 +172,7 @@ class _Compiler:
         assert nested is not None
         task = plan.task
         self.problems.extend(_nested_mount_problems(task))
+        self.problems.extend(_nested_runtime_resources(task))
         self.problems.extend(_pass_through_problems(nested, demand))
         inner = Enclosing(
             combine(from_task_settings(task.settings), enclosing.settings),
@@ -342,6 +343,17 @@ def _nested_mount_problems(task: Task) -> list[YamlpipeError]:
             "mount the volume on the nested pipeline's own tasks",
         )
         for mount in task.volumes
+    ]
+
+
+def _nested_runtime_resources(task: Task) -> list[YamlpipeError]:
+    return [
+        YamlpipeError(
+            template.loc,
+            f"task {task.name!r} runs a pipeline; its resources must be constants",
+            "pass the value as an input of the nested pipeline and set it on its tasks",
+        )
+        for template in task.resource_templates
     ]
 
 

@@ -311,6 +311,15 @@ class Builder:
     # ---- pipelines ---------------------------------------------------------------------
 
     def pipeline(self, data: dict[str, Any]) -> Pipeline:
+        defaults = data.get("defaults") or {}
+        if "${{" in json.dumps(defaults.get("resources") or {}):
+            self.problems.append(
+                YamlpipeError(
+                    self.loc(("defaults", "resources"), key=True),
+                    "defaults cannot hold values known only at run time",
+                    "set such resources on the tasks that need them",
+                )
+            )
         return Pipeline(
             name=str(data["name"]),
             tasks={
@@ -460,6 +469,7 @@ class Builder:
             display_name=data.get("display_name"),
             loc=self.loc(path, key=True),
             component_loc=self.loc((*path, kind)),
+            resource_templates=tuple(self.resource_templates(data, path)),
         )
 
     def group(self, name: str, data: dict[str, Any], path: Path) -> Task:
@@ -491,6 +501,17 @@ class Builder:
             },
             outputs=self.outputs(data.get("outputs") or [], (*path, "outputs")),
         )
+
+    def resource_templates(self, data: dict[str, Any], path: Path) -> Any:
+        """Resource values holding expressions (compiled as KFP does, into podSpecPatch)."""
+        resources = data.get("resources") or {}
+        for key, value in resources.items():
+            if key in ("limits", "requests"):
+                for name, item in (value or {}).items():
+                    if "${{" in str(item):
+                        yield self.template((*path, "resources", key, name))
+            elif "${{" in str(value):
+                yield self.template((*path, "resources", key))
 
     def argument(self, name: str, path: Path) -> Argument:
         value = self.get(path)

@@ -390,6 +390,8 @@ class Task:
     run once (or once per item), all under the group's `when`."""
     outputs: tuple[OutputSpec, ...] = ()
     """A group's outputs, each `from` one of its tasks' outputs."""
+    resource_templates: tuple[Template, ...] = ()
+    """Resource values known only at run time (`cpu: "${{ inputs.cpu }}"`), parsed."""
 
     @property
     def is_group(self) -> bool:

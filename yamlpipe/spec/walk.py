@@ -25,6 +25,7 @@ def iter_setting_templates(task: Task) -> Iterator[Template]:
         yield from task.container.env.values()
     if task.resource is not None:
         yield from task.resource.templates
+    yield from task.resource_templates
 
 
 def iter_task_templates(task: Task) -> Iterator[Template]:
@@ -77,4 +78,5 @@ def map_task_templates(task: Task, fn: MapTemplate, source_fn: MapTemplate) -> T
         changes["resource"] = replace(
             task.resource, templates=tuple(fn(t) for t in task.resource.templates)
         )
+    changes["resource_templates"] = tuple(fn(t) for t in task.resource_templates)
     return replace(task, **changes)

@@ -327,7 +327,7 @@ class _Emitter:
                 ("arguments", arguments),
                 ("volumes", self.mounts(op) if isinstance(op, ContainerOp) else None),
                 ("env", env),
-                ("resources", dict(op.resources) if isinstance(op, ContainerOp) else None),
+                ("resources", self.resources(op) if isinstance(op, ContainerOp) else None),
                 ("image_pull_policy", getattr(op, "image_pull_policy", None)),
                 ("affinity", op.affinity),
                 ("sidecars", list(getattr(op, "sidecars", []))),
@@ -388,6 +388,17 @@ class _Emitter:
                 ("annotations", dict(op.annotations)),
             ]
         )
+
+    def resources(self, op: ContainerOp) -> Data:
+        """Resources; run-time values become expressions (compiled into podSpecPatch)."""
+        return {
+            key: {k: self.text(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else self.text(value)
+            if isinstance(value, PipelineParam)
+            else value
+            for key, value in op.resources.items()
+        }
 
     def arguments(self, op: ContainerOp) -> Data:
         return {name: self.argument(value) for name, value in op.component_arguments.items()}

@@ -61,6 +61,11 @@ def _constant(value: Any, what: str) -> str:
     return str(value)
 
 
+def _quantity(value: Any) -> Any:
+    """A resource quantity: text, or a run-time value (compiled into podSpecPatch, as KFP)."""
+    return value if isinstance(value, PipelineParam) else str(value)
+
+
 @dataclass
 class Retry:
     limit: int
@@ -267,27 +272,27 @@ class ContainerOp(BaseOp):
         return self
 
     def set_cpu_limit(self, cpu: Any) -> ContainerOp:
-        self.resources["cpu"] = _constant(cpu, "a CPU limit")
+        self.resources["cpu"] = _quantity(cpu)
         return self
 
     def set_memory_limit(self, memory: Any) -> ContainerOp:
-        self.resources["memory"] = _constant(memory, "a memory limit")
+        self.resources["memory"] = _quantity(memory)
         return self
 
     def set_cpu_request(self, cpu: Any) -> ContainerOp:
-        self.resources["cpu_request"] = _constant(cpu, "a CPU request")
+        self.resources["cpu_request"] = _quantity(cpu)
         return self
 
     def set_memory_request(self, memory: Any) -> ContainerOp:
-        self.resources["memory_request"] = _constant(memory, "a memory request")
+        self.resources["memory_request"] = _quantity(memory)
         return self
 
     def set_gpu_limit(self, gpu: Any, vendor: str = "nvidia") -> ContainerOp:
         """Ask for GPUs: `nvidia.com/gpu` (default) or `amd.com/gpu`."""
         if vendor not in ("nvidia", "amd"):
             raise YamlpipeError(caller_location(), f"GPU vendor {vendor!r} is not nvidia or amd")
-        count = _constant(gpu, "a GPU count")
-        self.resources["gpu"] = int(count) if count.isdigit() else count
+        count = _quantity(gpu)
+        self.resources["gpu"] = int(count) if isinstance(count, str) and count.isdigit() else count
         if vendor != "nvidia":
             self.resources["gpu_vendor"] = vendor
         return self
@@ -375,10 +380,9 @@ class ContainerOp(BaseOp):
     def _resource(self, kind: str, name: str, value: Any) -> ContainerOp:
         key = _RESOURCE_KEYS.get((kind, name))
         if key is not None:
-            self.resources[key] = _constant(value, f"a {name} {kind[:-1]}")
+            self.resources[key] = _quantity(value)
         else:
-            other = self.resources.setdefault(kind, {})
-            other[name] = _constant(value, f"a {name} {kind[:-1]}")
+            self.resources.setdefault(kind, {})[name] = _quantity(value)
         return self
 
     def _resource_value(self, kind: str, name: str) -> Any:
