@@ -1,11 +1,23 @@
 """A component written as text (load_component_from_text), used twice with different
-arguments, the second run after the first.
+arguments, the second run after the first; another loaded with load_component(text=...).
 
 Checks: components loaded from YAML text; outputs by value; constants as arguments.
 """
 
 from kfp import dsl
-from kfp.components import load_component_from_text
+from kfp.components import load_component, load_component_from_text
+
+SHOW = load_component(
+    text="""
+name: Show
+inputs:
+- {name: text, type: String}
+implementation:
+  container:
+    image: alpine:3.20
+    command: [echo, {inputValue: text}]
+"""
+)
 
 REPEAT = load_component_from_text(
     """
@@ -35,4 +47,5 @@ implementation:
 @dsl.pipeline(name="component-yaml", description="Repeat twice.")
 def component_yaml(word: str = "ab"):
     first = REPEAT(text=word)
-    REPEAT(text=first.outputs["result"], times=3)
+    second = REPEAT(text=first.outputs["result"], times=3)
+    SHOW(second.outputs["result"])

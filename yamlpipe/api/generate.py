@@ -23,7 +23,11 @@ from yamlpipe.generate.dsl import (
     record_pipeline,
 )
 from yamlpipe.generate.functions import build_python_component as _build_python_component
-from yamlpipe.generate.functions import reference_from_text
+from yamlpipe.generate.functions import (
+    load_component_from_file,
+    load_component_from_text,
+    reference_from_text,
+)
 from yamlpipe.generate.image import (
     BuildContext,
     build_context_for,
@@ -54,6 +58,7 @@ __all__ = [
     "generate_component",
     "generate_pipeline",
     "kfp_standins",
+    "load_component",
     "load_component_from_url",
     "load_function",
     "module_aliases",
@@ -88,11 +93,25 @@ def load_component_from_url(url: str) -> TaskFactory:
     return TaskFactory(reference_from_text(result.text, result.name, url=url))
 
 
+def load_component(
+    filename: str | Path | None = None, url: str | None = None, text: str | None = None
+) -> TaskFactory:
+    """KFP's load_component: exactly one of a file, an URL or the component's text."""
+    given = [(k, v) for k, v in (("filename", filename), ("url", url), ("text", text)) if v]
+    if len(given) != 1:
+        raise YamlpipeError(
+            Location("<python>"), "load_component takes exactly one of filename, url and text"
+        )
+    if filename:
+        return load_component_from_file(filename)
+    return load_component_from_url(str(url)) if url else load_component_from_text(str(text))
+
+
 def kfp_standins() -> dict[str, ModuleType]:
     """Modules that `import kfp`, `kfp.dsl`, `kfp.components`, `kfp.compiler` find while a
     KFP v1 file runs under yamlpipe."""
     return kfp_modules(
-        {"load_component_from_url": load_component_from_url},
+        {"load_component_from_url": load_component_from_url, "load_component": load_component},
         {"Compiler": Compiler, "build_python_component": build_python_component},
     )
 

@@ -67,6 +67,34 @@ def create_component_from_func(
     return factory_for(component, target)
 
 
+def func_to_component_text(
+    func: Callable[..., Any],
+    extra_code: str | None = "",
+    base_image: str | None = None,
+    packages_to_install: Sequence[str] | None = None,
+    modules_to_capture: Sequence[str] | None = None,
+    use_code_pickling: bool = False,
+) -> str:
+    """KFP's func_to_component_text: the component's YAML text."""
+    _refuse_code_capture(func, extra_code, modules_to_capture, use_code_pickling)
+    base = base_image or getattr(func, "_component_base_image", None) or KFP_BASE_IMAGE
+    return component_from_function(func, base, packages_to_install or ()).text
+
+
+def _refuse_code_capture(
+    func: Callable[..., Any],
+    extra_code: str | None,
+    modules_to_capture: Sequence[str] | None,
+    use_code_pickling: bool,
+) -> None:
+    if extra_code or modules_to_capture or use_code_pickling:
+        raise YamlpipeError(
+            Location(getattr(getattr(func, "__code__", None), "co_filename", "<python>")),
+            "extra_code, modules_to_capture and use_code_pickling are not supported",
+            "make the function self-contained: import what it needs inside it",
+        )
+
+
 def func_to_container_op(
     func: Callable[..., Any],
     output_component_file: str | Path | None = None,
@@ -78,12 +106,7 @@ def func_to_container_op(
     annotations: Mapping[str, str] | None = None,
 ) -> TaskFactory:
     """KFP's older name for create_component_from_func; code capture options are refused."""
-    if extra_code or modules_to_capture or use_code_pickling:
-        raise YamlpipeError(
-            Location(getattr(getattr(func, "__code__", None), "co_filename", "<python>")),
-            "extra_code, modules_to_capture and use_code_pickling are not supported",
-            "make the function self-contained: import what it needs inside it",
-        )
+    _refuse_code_capture(func, extra_code, modules_to_capture, use_code_pickling)
     return create_component_from_func(
         func, output_component_file, base_image, packages_to_install, annotations
     )

@@ -9,6 +9,7 @@ from typing import Any
 from yamlpipe.generate import dsl as yamlpipe_dsl
 from yamlpipe.generate import functions
 from yamlpipe.generate.dsl.platforms import GCP_NAMES, ONPREM_NAMES
+from yamlpipe.generate.dsl.types import TYPE_NAMES
 from yamlpipe.generate.signature import (
     InputBinaryFile,
     InputPath,
@@ -30,6 +31,8 @@ COMPONENT_NAMES: dict[str, Any] = {
     "OutputTextFile": OutputTextFile,
     "create_component_from_func": functions.create_component_from_func,
     "func_to_container_op": functions.func_to_container_op,
+    "func_to_component_text": functions.func_to_component_text,
+    "default_base_image_or_builder": functions.KFP_BASE_IMAGE,
     "load_component_from_file": functions.load_component_from_file,
     "load_component_from_text": functions.load_component_from_text,
 }
@@ -45,11 +48,13 @@ def _module(name: str, doc: str, names: dict[str, Any]) -> ModuleType:
 def kfp_modules(components: dict[str, Any], compiler: dict[str, Any]) -> dict[str, ModuleType]:
     """The stand-in modules by import name. `components` adds names that need the layers
     above (load_component_from_url); `compiler` holds `Compiler` and `build_python_component`."""
+    types = _module("kfp.dsl.types", "yamlpipe's KFP v1 types", dict(TYPE_NAMES))
     dsl = _module(
         "kfp.dsl",
         "yamlpipe's KFP v1 DSL",
-        {name: getattr(yamlpipe_dsl, name) for name in yamlpipe_dsl.DSL_NAMES},
+        {**{name: getattr(yamlpipe_dsl, name) for name in yamlpipe_dsl.DSL_NAMES}, "types": types},
     )
+    dsl.__path__ = []  # a package too: `from kfp.dsl.types import Integer`
     comps = _module(
         "kfp.components", "yamlpipe's KFP v1 components", {**COMPONENT_NAMES, **components}
     )
@@ -72,6 +77,7 @@ def kfp_modules(components: dict[str, Any], compiler: dict[str, Any]) -> dict[st
     return {
         "kfp": kfp,
         "kfp.dsl": dsl,
+        "kfp.dsl.types": types,
         "kfp.components": comps,
         "kfp.compiler": comp,
         "kfp.onprem": onprem,
