@@ -14,6 +14,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.generate.dsl.params import loop_item_name
 from yamlpipe.generate.pysource import shown_path
 from yamlpipe.spec.naming import k8s_name
 
@@ -59,6 +60,11 @@ class Loop:
     items: Any
     parallelism: int | None
     loc: Location
+
+    @property
+    def item_name(self) -> str:
+        """The item's name as KFP gives it (what its `{{pipelineparam}}` marker carries)."""
+        return loop_item_name(self.code, self.items)
 
 
 @dataclass(eq=False)

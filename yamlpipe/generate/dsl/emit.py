@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,12 @@ from yamlpipe.generate.dsl.ops import (
     VolumeDefinition,
     VolumeSnapshotOp,
 )
-from yamlpipe.generate.dsl.params import MARKER, ConditionOperator, PipelineParam, parse_loop_name
+from yamlpipe.generate.dsl.params import (
+    MARKER,
+    ConditionOperator,
+    PipelineParam,
+    split_loop_name,
+)
 from yamlpipe.load import dump_yaml
 from yamlpipe.spec.naming import k8s_name
 
@@ -160,6 +165,13 @@ class _Layout:
                 return target.children[0].name
             return target.name if mode == "group" else None
         return target.name
+
+
+def _iter_groups(group: Group) -> Iterator[Group]:
+    for child in group.children:
+        if isinstance(child, Group):
+            yield child
+            yield from _iter_groups(child)
 
 
 def _has_ops(group: Group) -> bool:
@@ -550,9 +562,15 @@ class _Emitter:
             return self.task_output(op_name, name)
         if name in self.builder.inputs:
             return f"${{{{ inputs{_ref_name(name)} }}}}"
-        loop = parse_loop_name(name)
-        if loop is not None:
-            return self.loop_item_expression(*loop)
+        base, key = split_loop_name(name)
+        codes = [g.loop.code for g in self.context.loops if g.loop and g.loop.item_name == base]
+        if codes:
+            return self.loop_item_expression(codes[-1], key)
+        if self.names_a_loop_item(base):
+            raise self.error(
+                "a ParallelFor item is used outside its loop",
+                "use the loop item only in tasks created inside the `with dsl.ParallelFor`",
+            )
         if param is not None and param.value is not None:
             return str(param.value)
         raise self.error(f"{{{{pipelineparam:op=;name={name}}}}} is not an input of this pipeline")
@@ -586,6 +604,11 @@ class _Emitter:
             self.group_outputs.setdefault(id(group), {})[output] = source
             source = f"${{{{ tasks{_ref_name(group.name)}.outputs{_ref_name(output)} }}}}"
         return source
+
+    def names_a_loop_item(self, name: str) -> bool:
+        return any(
+            g.loop.item_name == name for g in _iter_groups(self.builder.root) if g.loop is not None
+        )
 
     def loop_item_expression(self, code: int, key: str | None) -> str:
         loops = self.context.loops
