@@ -26,7 +26,12 @@ from yamlpipe.compile.dag import (
 from yamlpipe.compile.groups import lower_groups
 from yamlpipe.compile.leaf_component import component_leaf
 from yamlpipe.compile.leaf_container import container_leaf
-from yamlpipe.compile.leaf_resource import resource_leaf, snapshot_leaf, volume_template
+from yamlpipe.compile.leaf_resource import (
+    resource_leaf,
+    snapshot_leaf,
+    volume_arguments,
+    volume_template,
+)
 from yamlpipe.compile.manifest import snapshot_name, volume_claim_name, volume_manifest
 from yamlpipe.compile.naming import Namer, k8s_name, param_name, placeholder
 from yamlpipe.compile.plan import ARTIFACT, PARAM, Modes, PipelinePlan, Planner, TaskPlan
@@ -267,10 +272,13 @@ class _Compiler:
         task["template"] = self.add_volume_template(volume, snapshot)
         if source is not None:
             task["dependencies"] = [dag.ids[source]]
+        arguments = volume_arguments(volume)
+        if arguments:
+            task["arguments"] = arguments
         return task
 
     def add_volume_template(self, volume: Volume, snapshot: str | None) -> str:
-        key = ("volume", volume.name, volume_manifest(volume, snapshot))
+        key = ("volume", volume.name, volume_manifest(volume, snapshot), volume.size_template)
         name = self.by_key.get(key)
         if name is None:
             name = self.namer.claim(k8s_name(volume.name, "volume"))

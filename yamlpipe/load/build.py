@@ -430,6 +430,9 @@ class Builder:
             read_only=bool(data.get("read_only", False)),
             loc=self.loc(path, key=True),
             source=_json_text(pod_volume_source(data)),
+            size_template=self.template((*path, "size"))
+            if "${{" in str(data.get("size", ""))
+            else None,
         )
 
     def task(self, name: str, data: dict[str, Any], path: Path) -> Task:

@@ -26,6 +26,7 @@ from yamlpipe.spec.model import (
     Task,
     TaskOutputArg,
     V2Placeholder,
+    Volume,
 )
 from yamlpipe.spec.naming import is_python_keyword_name, python_name
 from yamlpipe.spec.scope import Scope, Where, iter_scopes
@@ -523,6 +524,7 @@ class _PipelineChecker:
 
     def iter_volume_problems(self) -> Iterator[YamlpipeError]:
         for volume in self.pipeline.volumes.values():
+            yield from self.iter_size_problems(volume)
             source = volume.from_snapshot
             if source is None:
                 continue
@@ -537,6 +539,20 @@ class _PipelineChecker:
                     if snapshots
                     else "add a task with snapshot: {volume: ...}",
                 )
+
+    def iter_size_problems(self, volume: Volume) -> Iterator[YamlpipeError]:
+        """A volume is created before any task runs: its size may use pipeline inputs only."""
+        for ref in volume.size_template.refs if volume.size_template else ():
+            if ref.kind != "inputs":
+                yield YamlpipeError(
+                    ref.loc,
+                    f"the size of volume {volume.name!r} uses {ref.text}; volumes are created "
+                    "before any task runs, so a size may use pipeline inputs only",
+                    "pass the size as a pipeline input",
+                    span=len(ref.text),
+                )
+            else:
+                yield from self.iter_ref_problems(ref, Where(self.root), False)
 
 
 def _hidden(name: str, root: Scope) -> bool:

@@ -415,6 +415,8 @@ class Volume:
     source: str | None = None
     """For a pod volume (Secret, ConfigMap, emptyDir, hostPath): its Kubernetes volume source
     as JSON text, e.g. `{"secret": {"secretName": "x"}}`."""
+    size_template: Template | None = None
+    """A size given by pipeline inputs (`"${{ inputs.size }}"`), parsed."""
 
 
 @dataclass(frozen=True)

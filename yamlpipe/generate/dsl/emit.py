@@ -261,7 +261,7 @@ class _Emitter:
         modes = volume.modes if volume.modes != ["ReadWriteOnce"] else None
         return _compact(
             [
-                ("size", volume.size),
+                ("size", self.text(volume.size) if volume.size is not None else None),
                 ("access_modes", modes),
                 ("storage_class", volume.storage_class),
                 ("from_snapshot", volume.from_snapshot),

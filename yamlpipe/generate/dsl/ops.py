@@ -538,7 +538,8 @@ class VolumeDefinition:
     """A pipeline volume: created per run, an existing claim, or a pod volume."""
 
     key: str
-    size: str | None = None
+    size: Any = None
+    """Text, or a pipeline input (PipelineParam)."""
     modes: list[str] = field(default_factory=list)
     storage_class: str | None = None
     resource_name: str | None = None
@@ -655,7 +656,7 @@ class VolumeOp:
         self.name = builder.unique_name(name, "volume") if builder else k8s_name(name)
         self.definition = VolumeDefinition(
             key=self.name,
-            size=_constant(size, "a volume size"),
+            size=_volume_size(size),
             modes=list(modes or VOLUME_MODE_RWM),
             storage_class=storage_class,
             resource_name=resource_name,
@@ -678,6 +679,18 @@ class VolumeOp:
         if name.startswith("_"):
             raise AttributeError(name)
         raise _unsupported(f"VolumeOp.{name}", "a yamlpipe volume is not a task")
+
+
+def _volume_size(size: Any) -> Any:
+    """A constant, or a pipeline input (the claim is created before any task runs)."""
+    if isinstance(size, PipelineParam) and size.op_name:
+        raise YamlpipeError(
+            caller_location(),
+            f"a VolumeOp size from task {size.op_name!r}: yamlpipe volumes are created before "
+            "any task runs, so a size may come from pipeline inputs only",
+            "pass the size as a pipeline input",
+        )
+    return size if isinstance(size, PipelineParam) else str(size)
 
 
 def _snapshot_task(data_source: Any) -> str | None:
