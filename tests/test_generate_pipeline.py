@@ -367,3 +367,19 @@ def test_yamlpipe_imported_as_kfp(tmp_path: Path) -> None:
     workflow = read_yaml((tmp_path / "out.yaml").read_text(), "<p>").data
     images = {t["container"]["image"] for t in workflow["spec"]["templates"] if "container" in t}
     assert images == {"python:3.7"}  # KFP's default base image, as KFP would compile it
+
+
+def test_generate_pipeline_reports_problems_at_the_python_line(tmp_path: Path) -> None:
+    source = tmp_path / "guard.py"
+    source.write_text(
+        "from kfp import dsl\n\n\n@dsl.pipeline(name='guard')\ndef guard():\n"
+        "    a = dsl.ContainerOp(name='a', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+        "    with dsl.Condition(a.outputs['o'] == 'x'):\n"
+        "        b = dsl.ContainerOp(name='b', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+        "        dsl.ContainerOp(name='c', image='alpine', command=['echo', b.outputs['o']])\n"
+        "    dsl.ContainerOp(name='d', image='alpine', command=['echo', b.outputs['o']])\n"
+    )
+    proc = run_cli("generate", "pipeline", "guard.py", "-o", "out/p.yaml", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout
+    assert "in the pipeline YAML at out/p.yaml:" in proc.stdout

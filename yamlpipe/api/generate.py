@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from yamlpipe.api.compile import compile as compile_package
+from yamlpipe.api.files import FileReport
 from yamlpipe.api.validate import Workspace
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.generate.component import FunctionComponent, component_from_function
@@ -256,9 +257,12 @@ class Compiler:
         return output
 
 
-def at_python_lines(error: YamlpipeError, emitted: EmittedPipeline, path: Path) -> YamlpipeErrors:
+def at_python_lines(
+    error: YamlpipeError, emitted: EmittedPipeline, path: Path, kept: bool = False
+) -> YamlpipeErrors:
     """Problems found in the pipeline YAML written for a Python function, each moved to the
-    line of Python that created the task it is about (the YAML is never seen by the user)."""
+    line of Python that created the task it is about; when the YAML is `kept` (written where
+    the user asked), the hint says where in it."""
     doc = read_yaml(emitted.text, str(path))
     starts = sorted(
         (doc.loc(key_path, key=True).line, origin) for key_path, origin in emitted.origins.items()
@@ -271,8 +275,20 @@ def at_python_lines(error: YamlpipeError, emitted: EmittedPipeline, path: Path) 
         before = [origin for line, origin in starts if line <= problem.location.line]
         where = before[-1] if before else Location("<pipeline>")
         hint = problem.hint or ""
+        if kept:
+            hint += ("; " if hint else "") + f"in the pipeline YAML at {problem.location}"
         moved.append(YamlpipeError(where, problem.message, hint or None, problem.severity, span=1))
     return YamlpipeErrors(moved)
+
+
+def report_at_python_lines(report: FileReport, emitted: EmittedPipeline, path: Path) -> FileReport:
+    """A generated pipeline's validation report with its problems at the Python lines."""
+    if not report.problems:
+        return report
+    moved = tuple(at_python_lines(YamlpipeErrors(report.problems), emitted, path, kept=True))
+    files = {p.location.file: Path(p.location.file) for p in moved}
+    texts = {**report.texts, **texts_of(files)}
+    return FileReport(report.file, moved, texts, report.link)
 
 
 def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:
