@@ -337,15 +337,19 @@ def test_dsl_compile_takes_an_undecorated_function(tmp_path: Path) -> None:
     assert workflow["metadata"]["generateName"] == "plain-"
 
 
+GUARDED_OUTSIDE = (
+    "from kfp import dsl\n\n\n@dsl.pipeline(name='guard')\ndef guard():\n"
+    "    a = dsl.ContainerOp(name='a', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+    "    with dsl.Condition(a.outputs['o'] == 'x'):\n"
+    "        b = dsl.ContainerOp(name='b', image='alpine', file_outputs={'o': '/tmp/o'})\n"
+    "        dsl.ContainerOp(name='c', image='alpine', command=['echo', b.outputs['o']])\n"
+    "    dsl.ContainerOp(name='d', image='alpine', command=['echo', b.outputs['o']])\n"
+)
+"""Task d, outside the Condition, reads b's output (line 10): an error of the generated YAML."""
+
+
 def test_dsl_compile_errors_point_at_the_python_line(tmp_path: Path) -> None:
-    (tmp_path / "guard.py").write_text(
-        "from kfp import dsl\n\n\n@dsl.pipeline(name='guard')\ndef guard():\n"
-        "    a = dsl.ContainerOp(name='a', image='alpine', file_outputs={'o': '/tmp/o'})\n"
-        "    with dsl.Condition(a.outputs['o'] == 'x'):\n"
-        "        b = dsl.ContainerOp(name='b', image='alpine', file_outputs={'o': '/tmp/o'})\n"
-        "        dsl.ContainerOp(name='c', image='alpine', command=['echo', b.outputs['o']])\n"
-        "    dsl.ContainerOp(name='d', image='alpine', command=['echo', b.outputs['o']])\n"
-    )
+    (tmp_path / "guard.py").write_text(GUARDED_OUTSIDE)
     proc = _dsl_compile(tmp_path, "--py", "guard.py", "--output", "g.yaml")
     assert proc.returncode == 1
     assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout
@@ -370,15 +374,7 @@ def test_yamlpipe_imported_as_kfp(tmp_path: Path) -> None:
 
 
 def test_generate_pipeline_reports_problems_at_the_python_line(tmp_path: Path) -> None:
-    source = tmp_path / "guard.py"
-    source.write_text(
-        "from kfp import dsl\n\n\n@dsl.pipeline(name='guard')\ndef guard():\n"
-        "    a = dsl.ContainerOp(name='a', image='alpine', file_outputs={'o': '/tmp/o'})\n"
-        "    with dsl.Condition(a.outputs['o'] == 'x'):\n"
-        "        b = dsl.ContainerOp(name='b', image='alpine', file_outputs={'o': '/tmp/o'})\n"
-        "        dsl.ContainerOp(name='c', image='alpine', command=['echo', b.outputs['o']])\n"
-        "    dsl.ContainerOp(name='d', image='alpine', command=['echo', b.outputs['o']])\n"
-    )
+    (tmp_path / "guard.py").write_text(GUARDED_OUTSIDE)
     proc = run_cli("generate", "pipeline", "guard.py", "-o", "out/p.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout

@@ -16,20 +16,19 @@ docs/compile.md. kfp runs in its own interpreter (tests/helpers.kfp_python).
 from __future__ import annotations
 
 import ast
-import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from interop.workflow_structure import workflow_structure
+from interop.workflow_structure import assert_same_leaves, workflow_structure
 from ruamel.yaml import YAML
 
-from helpers import KFP_VERSION, ROOT, kfp_python
+from helpers import ROOT
+from helpers import kfp_workflows as compile_with_kfp
 
 PROGRAMS = sorted((ROOT / "tests" / "kfp_programs").glob("*.py"))
-RUNNER = ROOT / "tests" / "interop" / "kfp_workflows.py"
 DSL_COMPILE = Path(sys.executable).parent / "dsl-compile"
 MIN_PROGRAMS = 20
 ALWAYS_DIFFERENT = {
@@ -50,19 +49,7 @@ def declared_differences(program: Path) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def kfp_workflows() -> dict[str, Any]:
-    python = kfp_python()
-    proc = subprocess.run(
-        [str(python), str(RUNNER), *map(str, PROGRAMS)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"kfp_workflows.py exited {proc.returncode}:\n{proc.stderr}")
-    assert f"kfp=={KFP_VERSION}" in proc.stderr, proc.stderr
-    workflows: dict[str, Any] = json.loads(proc.stdout)
-    return workflows
+    return compile_with_kfp(PROGRAMS)
 
 
 def compile_with_yamlpipe(program: Path, folder: Path) -> dict[str, Any]:
@@ -103,19 +90,7 @@ def test_program_compiles_like_kfp(
 ) -> None:
     ours = workflow_structure(compile_with_yamlpipe(program, tmp_path), nesting=True)
     theirs = workflow_structure(kfp_workflows[str(program)], nesting=True)
-    assert sorted(ours["leaves"]) == sorted(theirs["leaves"])
     differences = {**ALWAYS_DIFFERENT, **declared_differences(program)}
-    for name, leaf in sorted(theirs["leaves"].items()):
-        skipped = {
-            field
-            for key in (name, "*", f"kind:{leaf['kind']}")
-            for field in differences.get(key, [])
-        }
-        mine = {k: v for k, v in _normalized(ours["leaves"][name]).items() if k not in skipped}
-        reference = {k: v for k, v in _normalized(leaf).items() if k not in skipped}
-        assert mine == reference, f"task {name!r} differs from kfp's"
-    assert ours["exit"] == theirs["exit"]
-    skipped = set(differences.get("workflow", []))
-    assert {k: v for k, v in ours["workflow"].items() if k not in skipped} == {
-        k: v for k, v in theirs["workflow"].items() if k not in skipped
-    }
+    for structure in (ours, theirs):
+        structure["leaves"] = {k: _normalized(v) for k, v in structure["leaves"].items()}
+    assert_same_leaves(ours, theirs, differences)

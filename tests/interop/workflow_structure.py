@@ -443,3 +443,29 @@ def workflow_structure(workflow: Json, nesting: bool = False) -> Json:
     """The structure of a Workflow (see the module docstring); with `nesting`, each leaf also
     lists its loops and conditions in the order they enclose it."""
     return Structure(workflow, nesting).build()
+
+
+def assert_same_leaves(
+    ours: Json, theirs: Json, differences: Mapping[str, list[str]], only_ours: Iterable[str] = ()
+) -> None:
+    """Every leaf of `theirs` described the same in `ours`, but for the fields `differences`
+    names for the leaf (by name, `*`, or `kind:KIND`); then the exit handler and the workflow
+    settings (`differences["workflow"]`)."""
+    extra = set(only_ours)
+    assert sorted(set(ours["leaves"]) - extra) == sorted(theirs["leaves"])
+    for name, leaf in sorted(theirs["leaves"].items()):
+        skipped = {
+            field
+            for key in (name, "*", f"kind:{leaf['kind']}")
+            for field in differences.get(key, [])
+        }
+        mine = {k: v for k, v in ours["leaves"][name].items() if k not in skipped}
+        reference = {k: v for k, v in leaf.items() if k not in skipped}
+        if "after" in mine:
+            mine["after"] = [a for a in mine["after"] if a not in extra]
+        assert mine == reference, f"task {name!r} differs from kfp's"
+    assert ours["exit"] == theirs["exit"]
+    skipped_settings = set(differences.get("workflow", []))
+    assert {k: v for k, v in ours["workflow"].items() if k not in skipped_settings} == {
+        k: v for k, v in theirs["workflow"].items() if k not in skipped_settings
+    }
