@@ -623,20 +623,15 @@ def _sidecar(data: dict[str, Any]) -> dict[str, Any]:
 
 def pod_volume_source(data: dict[str, Any]) -> dict[str, Any] | None:
     """A pod volume's Kubernetes source: `{secret: x}` -> `{"secret": {"secretName": "x"}}`."""
-    keyed = {
-        k: v
-        for k, v in (("items", data.get("items")), ("default_mode", data.get("default_mode")))
-        if v is not None
-    }
-    extra: dict[str, Any] = {}
-    if "items" in keyed:
-        extra["items"] = [{"key": k, "path": v} for k, v in keyed["items"].items()]
-    if "default_mode" in keyed:
-        extra["defaultMode"] = keyed["default_mode"]
+    files: dict[str, Any] = {}  # a Secret's or ConfigMap's keys as files
+    if data.get("items"):
+        files["items"] = [{"key": k, "path": v} for k, v in data["items"].items()]
+    if data.get("default_mode") is not None:
+        files["defaultMode"] = data["default_mode"]
     if "secret" in data:
-        return {"secret": {"secretName": data["secret"], **extra}}
+        return {"secret": {"secretName": data["secret"], **files}}
     if "config_map" in data:
-        return {"configMap": {"name": data["config_map"], **extra}}
+        return {"configMap": {"name": data["config_map"], **files}}
     if "empty_dir" in data:
         empty = data["empty_dir"] or {}
         fields = {"medium": empty.get("medium"), "sizeLimit": _opt_text(empty.get("size_limit"))}

@@ -50,9 +50,6 @@ class Scope:
             names.update(dict.fromkeys(scope.tasks))
         return list(names)
 
-    def depth(self) -> int:
-        return sum(1 for _ in self.chain()) - 1
-
     @property
     def key(self) -> int:
         """Identifies the level (scopes are made afresh as they are walked; levels are not)."""

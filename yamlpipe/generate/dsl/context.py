@@ -94,15 +94,6 @@ class Group:
                 self.dependent_names.append(name)
         return self
 
-    def ancestors(self) -> list[Group]:
-        """The groups around this one, outermost first (the pipeline itself included)."""
-        chain: list[Group] = []
-        group = self.parent
-        while group is not None:
-            chain.insert(0, group)
-            group = group.parent
-        return chain
-
 
 @dataclass
 class PipelineConf:
@@ -212,9 +203,6 @@ class PipelineBuilder:
     def close_group(self, group: Group) -> None:
         if self.open_groups and self.open_groups[-1] is group:
             self.open_groups.pop()
-
-    def loops(self) -> list[Loop]:
-        return [g.loop for g in self.open_groups if g.loop is not None]
 
 
 _CURRENT: ContextVar[PipelineBuilder | None] = ContextVar("yamlpipe_pipeline", default=None)
