@@ -7,7 +7,8 @@ loops and conditions around it (in order), its parallelism limits, the values it
 image, command line, env, settings. KFP's group templates (condition-N, for-loop-N, ...) and
 yamlpipe's shared templates both read the same. Programs written from Python functions run
 programs of their own (KFP's and yamlpipe's function wrappers differ): a command-line item
-holding a newline counts as `<program>`.
+holding a newline counts as `<program>`, and the packages installed first are compared by
+name.
 
 A program may declare DIFFERENCES = {leaf: [fields]}: deliberate differences, explained in
 docs/compile.md. kfp runs in its own interpreter (tests/helpers.kfp_python).
@@ -16,6 +17,7 @@ docs/compile.md. kfp runs in its own interpreter (tests/helpers.kfp_python).
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +70,20 @@ def compile_with_yamlpipe(program: Path, folder: Path) -> dict[str, Any]:
     return workflow
 
 
+_INSTALL = re.compile(r"pip install --quiet --no-warn-script-location (.+?) \|\|")
+
+
 def _normalized(leaf: dict[str, Any]) -> dict[str, Any]:
-    if "command_line" in leaf:
-        leaf["command_line"] = ["<program>" if "\n" in a else a for a in leaf["command_line"]]
+    """Programs from Python functions as `<program>`; the packages they install (KFP runs its
+    install step as a separate `sh -c` in front, yamlpipe inside its own script) by name."""
+    line = leaf.get("command_line")
+    if not line:
+        return leaf
+    installs = [m for a in line for m in _INSTALL.findall(a)]
+    if line[:2] == ["sh", "-c"] and installs and line[3:4] == ["sh"]:
+        line = line[3:]
+    leaf["command_line"] = ["<program>" if "\n" in a else a for a in line]
+    leaf["installs"] = sorted(p.strip("'") for group in installs for p in group.split())
     return leaf
 
 
