@@ -1,4 +1,5 @@
-"""KFP's run placeholders: the run id and the workflow name passed into commands.
+"""KFP's run placeholders: the run id and the workflow name passed into a command, which
+prints only facts about them (so the output is the same for every run).
 
 Checks: {{workflow.uid}} (dsl.RUN_ID_PLACEHOLDER) and {{workflow.name}} reach the container.
 """
@@ -11,5 +12,12 @@ def run_placeholders(root: str = "/tmp/runs"):
     dsl.ContainerOp(
         name="where",
         image="alpine:3.20",
-        command=["echo", f"{root}/{dsl.RUN_ID_PLACEHOLDER}", "{{workflow.name}}"],
+        command=[
+            "sh",
+            "-c",
+            'case "$0" in "$1"/?*) echo under-root;; esac; test -n "$2" && echo named',
+            f"{root}/{dsl.RUN_ID_PLACEHOLDER}",
+            root,
+            "{{workflow.name}}",
+        ],
     )
