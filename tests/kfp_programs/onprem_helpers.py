@@ -13,7 +13,11 @@ def onprem_helpers():
     dsl.get_pipeline_conf().add_op_transformer(
         onprem.add_default_resource_spec(memory_limit="512Mi", cpu_limit="1")
     )
-    read = dsl.ContainerOp(name="read", image="alpine:3.20", command=["ls", "/mnt/pipeline"])
+    read = dsl.ContainerOp(
+        name="read",
+        image="alpine:3.20",
+        command=["sh", "-c", "test -d /mnt/pipeline && echo mounted"],
+    )
     read.apply(onprem.mount_pvc("shared-data", "shared", "/mnt/pipeline"))
     upload = dsl.ContainerOp(name="upload", image="alpine:3.20", command=["echo", "upload"])
     upload.apply(

@@ -16,6 +16,6 @@ def volume_size_input(size: str = "2Gi"):
     dsl.ContainerOp(
         name="use",
         image="alpine:3.20",
-        command=["df", "-h", "/scratch"],
+        command=["sh", "-c", "test -d /scratch && echo mounted"],
         pvolumes={"/scratch": vop.volume},
     )
