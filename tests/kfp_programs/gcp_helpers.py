@@ -2,7 +2,8 @@
 preemptible nodes (toleration and node affinity), the GPU node toleration and a TPU request.
 
 Checks: secret volumes and mounts, env, tolerations, affinity, a resource limit beyond CPU
-and memory, a pod annotation. (Outside GKE the tasks still run: they only print.)
+and memory, a pod annotation. (Needs GKE and the Secret user-gcp-sa to run; it is here for
+its structure.)
 """
 
 from kfp import dsl, gcp

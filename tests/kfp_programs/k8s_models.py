@@ -3,6 +3,7 @@ variables (a value and a Secret key), an image pull policy, pod annotations and 
 sidecar and an affinity; the pipeline conf sets a default pull policy.
 
 Checks: what V1Volume / V1VolumeMount / V1EnvVar / V1Affinity and dsl.Sidecar become.
+(Needs the ConfigMap app-settings and the Secret api to run; it is here for its structure.)
 """
 
 from kfp import dsl

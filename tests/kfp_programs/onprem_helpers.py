@@ -2,7 +2,8 @@
 and default resources applied to every task by an op transformer.
 
 Checks: a PVC mount from mount_pvc, secretKeyRef env from use_k8s_secret, limits and requests
-from add_default_resource_spec (a task's own limit wins).
+from add_default_resource_spec (a task's own limit wins). (Needs the claim shared-data and
+the Secret s3-secret to run; it is here for its structure.)
 """
 
 from kfp import dsl, onprem
