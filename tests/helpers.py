@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,3 +51,23 @@ def kfp_python() -> Path:
     if os.environ.get("YAMLPIPE_REQUIRE_KFP") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def kfp_workflows(programs: list[Path]) -> dict[str, Any]:
+    """The Workflows kfp 1.8.22 compiles for KFP v1 Python files, by path as given (one run
+    of tests/interop/kfp_workflows.py in kfp's interpreter)."""
+    import pytest
+
+    proc = subprocess.run(
+        [str(kfp_python()), str(ROOT / "tests" / "interop" / "kfp_workflows.py")]
+        + [str(p) for p in programs],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"kfp_workflows.py exited {proc.returncode}:\n{proc.stderr}")
+    assert f"kfp=={KFP_VERSION}" in proc.stderr, proc.stderr
+    workflows: dict[str, Any] = json.loads(proc.stdout)
+    return workflows

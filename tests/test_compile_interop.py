@@ -17,22 +17,20 @@ without it these tests skip, unless YAMLPIPE_REQUIRE_KFP=1 makes that a failure.
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from interop.workflow_structure import workflow_structure
+from interop.workflow_structure import assert_same_leaves, workflow_structure
 
 from yamlpipe.api import compile_file
 
-from helpers import KFP_VERSION, ROOT, kfp_python
+from helpers import ROOT
+from helpers import kfp_workflows as compile_with_kfp
 
 TWINS = sorted(
     p for p in (ROOT / "tests" / "interop" / "pipelines").glob("*.py") if p.stem != "twin"
 )
-RUNNER = ROOT / "tests" / "interop" / "kfp_workflows.py"
 GOLDEN = ROOT / "tests" / "golden"
 MIN_TWINS = 10
 ALWAYS_DIFFERENT = {
@@ -61,19 +59,7 @@ def twin_settings(twin: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def kfp_workflows() -> dict[str, Any]:
-    python = kfp_python()
-    proc = subprocess.run(
-        [str(python), str(RUNNER), *map(str, TWINS)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"kfp_workflows.py exited {proc.returncode}:\n{proc.stderr}")
-    assert f"kfp=={KFP_VERSION}" in proc.stderr, proc.stderr
-    workflows: dict[str, Any] = json.loads(proc.stdout)
-    return workflows
+    return compile_with_kfp(TWINS)
 
 
 def test_there_are_enough_twins() -> None:
@@ -97,22 +83,5 @@ def test_same_structure_as_kfp(
     settings = twin_settings(twin)
     ours = _yamlpipe_structure(settings["CASE"], monkeypatch)
     theirs = workflow_structure(kfp_workflows[str(twin)])
-    only_ours = set(settings["ONLY_IN_YAMLPIPE"])
-    assert sorted(set(ours["leaves"]) - only_ours) == sorted(theirs["leaves"])
     differences = {**ALWAYS_DIFFERENT, **settings["DIFFERENCES"]}
-    for name, leaf in sorted(theirs["leaves"].items()):
-        skipped = {
-            field
-            for key in (name, "*", f"kind:{leaf['kind']}")
-            for field in differences.get(key, [])
-        }
-        mine = {k: v for k, v in ours["leaves"][name].items() if k not in skipped}
-        reference = {k: v for k, v in leaf.items() if k not in skipped}
-        if "after" in mine:
-            mine["after"] = [a for a in mine["after"] if a not in only_ours]
-        assert mine == reference, f"task {name!r} differs from kfp's"
-    assert ours["exit"] == theirs["exit"]
-    skipped = set(differences.get("workflow", []))
-    assert {k: v for k, v in ours["workflow"].items() if k not in skipped} == {
-        k: v for k, v in theirs["workflow"].items() if k not in skipped
-    }
+    assert_same_leaves(ours, theirs, differences, settings["ONLY_IN_YAMLPIPE"])

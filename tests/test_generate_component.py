@@ -245,7 +245,8 @@ def test_program_has_no_type_hints_and_no_decorators() -> None:
 def test_create_component_from_func_writes_the_file_and_returns_a_factory(tmp_path: Path) -> None:
     target = tmp_path / "add.yaml"
     factory = create_component_from_func(functions.add, output_component_file=str(target))
-    assert target.read_text() == component_from_function(functions.add).text
+    # KFP's default base image, so that a migrated program compiles to what KFP compiled.
+    assert target.read_text() == component_from_function(functions.add, "python:3.7").text
     assert list(factory.__signature__.parameters) == ["a", "b"]
     loaded = load_component_from_file(target)
     assert loaded.component_spec.text == target.read_text()

@@ -120,18 +120,46 @@ def _kind(task: dict[str, Any]) -> str:
     return next((v for k, v in _KINDS.items() if k in task), "snapshot")
 
 
+def _own(task: dict[str, Any]) -> dict[str, Any]:
+    """A task's own keys: a group's body is not part of what the group itself reads."""
+    return {k: v for k, v in task.items() if k not in ("tasks", "outputs")}
+
+
+def _nodes(tasks: dict[str, Any], parents: tuple[str, ...], found: dict[str, Any]) -> None:
+    """Every task and group (names are unique in generated files), with its ancestors."""
+    for name, task in tasks.items():
+        found[name] = (task, parents)
+        if "tasks" in task:
+            _nodes(task["tasks"], (*parents, name), found)
+
+
+def _leaves(name: str, nodes: dict[str, Any]) -> set[str]:
+    task = nodes[name][0]
+    if "tasks" not in task:
+        return {name}
+    return set().union(*(_leaves(n, nodes) for n in task["tasks"]))
+
+
 def yaml_structure(data: dict[str, Any]) -> dict[str, Any]:
-    """The same structure as kfp_compile.py's, read from a yamlpipe pipeline file."""
+    """The same structure as kfp_compile.py's, read from a yamlpipe pipeline file: groups
+    pass their conditions, loops and what they wait for on to every task inside them."""
     volumes = data.get("volumes", {})
+    nodes: dict[str, Any] = {}
+    _nodes(data["tasks"], (), nodes)
     tasks = {}
-    for name, task in data["tasks"].items():
+    for name, (task, parents) in nodes.items():
+        if "tasks" in task:
+            continue
+        chain = [nodes[p][0] for p in parents] + [task]
+        names = {d for node in chain for d in _after(_own(node), volumes)}
+        after = {a for d in names for a in _leaves(d, nodes)}
         retry = task.get("retry")
-        when = task.get("when")
+        conditions = sum(n["when"].count(" and ") + 1 for n in chain if n.get("when"))
         tasks[name] = {
             "kind": _kind(task),
-            "after": _after(task, volumes),
-            "conditions": when.count(" and ") + 1 if when else 0,
-            "loop": "for_each" in task,
+            "after": sorted(after - {name}),
+            "conditions": conditions,
+            "loop": any("for_each" in n for n in chain),
             "retry": retry["limit"] if isinstance(retry, dict) else retry,
             "timeout": _seconds(task.get("timeout")),
             "gpu": _quantity(task.get("resources", {}).get("gpu")),

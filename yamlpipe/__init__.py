@@ -23,5 +23,15 @@ class _Package(types.ModuleType):
     def compile(self, _module: Any) -> None:
         """The import system records the subpackage here; sys.modules still has it."""
 
+    def __getattr__(self, name: str) -> Any:
+        """`import yamlpipe as kfp` then `kfp.dsl`, `kfp.components`, `kfp.compiler`: KFP's
+        modules load on first use, as `import kfp` makes them available."""
+        if name in _KFP_MODULES:
+            return importlib.import_module(f"yamlpipe.{name}")
+        raise AttributeError(f"module 'yamlpipe' has no attribute {name!r}")
+
+
+_KFP_MODULES = ("dsl", "components", "compiler")
+
 
 sys.modules[__name__].__class__ = _Package

@@ -3,9 +3,10 @@ component file; a component file (or URL, or text) becomes a task factory for th
 
 from __future__ import annotations
 
-from yamlpipe.api.generate import load_component_from_url
+from yamlpipe.api.generate import load_component, load_component_from_url
 from yamlpipe.generate.functions import (
     create_component_from_func,
+    func_to_component_text,
     func_to_container_op,
     load_component_from_file,
     load_component_from_text,
@@ -27,7 +28,9 @@ __all__ = [
     "OutputPath",
     "OutputTextFile",
     "create_component_from_func",
+    "func_to_component_text",
     "func_to_container_op",
+    "load_component",
     "load_component_from_file",
     "load_component_from_text",
     "load_component_from_url",

@@ -31,8 +31,26 @@ def settings_pipeline(count: int = 2, label: str = "run"):
 
 @dsl.pipeline(name="nested-loops")
 def nested_loops():
-    with dsl.ParallelFor([1, 2]), dsl.ParallelFor([3, 4]):
-        double_op(1)
+    with dsl.ParallelFor([1, 2]) as outer, dsl.ParallelFor([3, 4]) as inner:
+        double_op(outer).after(double_op(inner))
+
+
+@dsl.graph_component
+def halve(x):
+    half = double_op(x)
+    with dsl.Condition(half.output > 10):
+        halve(half.output)
+
+
+@dsl.pipeline(name="recursive")
+def recursive():
+    halve(double_op(1).output)
+
+
+@dsl.pipeline(name="volume-in-condition")
+def volume_in_condition(flag: str = "yes"):
+    with dsl.Condition(flag == "yes"):
+        dsl.VolumeOp(name="scratch", resource_name="scratch", size="1Gi")
 
 
 @dsl.pipeline(name="raises")
@@ -44,7 +62,7 @@ def raises(count: int = 1):
 @dsl.pipeline(name="unsupported")
 def unsupported():
     op = double_op(1)
-    op.add_sidecar("logger")
+    op.add_init_container("logger")
 
 
 @dsl.pipeline(name="volume-value")

@@ -4,10 +4,11 @@ Run with the interpreter of a virtualenv holding kfp==1.8.22 (never with yamlpip
 
     python kfp_workflows.py PIPELINE.py...
 
-Each file defines `pipeline` (a @dsl.pipeline function) and may define `PIPELINE_CONF` (a
-dsl.PipelineConf). Prints ``{path: workflow}`` as JSON with the paths as given, and
-``kfp_workflows: kfp==VERSION`` on stderr. It never imports yamlpipe: it is the reference
-half of tests/test_compile_interop.py.
+Each file defines `pipeline` (a @dsl.pipeline function), or exactly one @dsl.pipeline
+function of any name, and may define `PIPELINE_CONF` (a dsl.PipelineConf). Prints
+``{path: workflow}`` as JSON with the paths as given, and ``kfp_workflows: kfp==VERSION`` on
+stderr. It never imports yamlpipe: it is the reference half of tests/test_compile_interop.py
+and tests/test_kfp_programs.py.
 """
 
 from __future__ import annotations
@@ -39,12 +40,29 @@ def compile_one(path: str) -> dict[str, Any]:
         spec.loader.exec_module(module)
         conf = getattr(module, "PIPELINE_CONF", None)
         workflow: dict[str, Any] = compiler.Compiler()._create_workflow(
-            module.pipeline, pipeline_conf=conf
+            pipeline_function(module), pipeline_conf=conf
         )
         return workflow
     finally:
         os.chdir(previous)
         sys.path.remove(str(file.parent))
+
+
+def pipeline_function(module: Any) -> Any:
+    """`pipeline`, else the one function of the module that @dsl.pipeline marked."""
+    if hasattr(module, "pipeline"):
+        return module.pipeline
+    found = [
+        value
+        for value in vars(module).values()
+        if callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+        and getattr(value, "_component_human_name", None)
+        and not hasattr(value, "component_spec")
+    ]
+    if len(found) != 1:
+        raise SystemExit(f"{module.__file__}: expected one @dsl.pipeline function")
+    return found[0]
 
 
 def main(argv: list[str]) -> int:

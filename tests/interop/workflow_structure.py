@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 Json = dict[str, Any]
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-KFP_GROUP = re.compile(r"^(condition|for-loop|exit-handler|graph-.+)-\d+$")
+KFP_GROUP = re.compile(r"^(condition|for-loop|exit-handler|subgraph|graph)(-.+)?-\d+$")
 TOKEN = re.compile(r"<<[^<>]+>>")
 GLOBALS = ("<<volume:", "<<snapshot:", "<<workflow.")
 """Not data a task is handed: volumes are mounted, workflow fields are Argo's globals."""
@@ -67,6 +67,8 @@ class Context:
     loops: tuple[Any, ...] = ()
     parallelism: tuple[int, ...] = ()
     after: frozenset[str] = frozenset()
+    nesting: tuple[Any, ...] = ()
+    """Loops and conditions in the order they enclose the task."""
 
 
 def leaf_id(path: Iterable[str]) -> str:
@@ -111,8 +113,9 @@ def _topological(tasks: list[Json]) -> list[Json]:
 class Structure:
     """Walks a Workflow from its entrypoint and describes every leaf task."""
 
-    def __init__(self, workflow: Json) -> None:
+    def __init__(self, workflow: Json, nesting: bool = False) -> None:
         self.workflow = workflow
+        self.with_nesting = nesting
         self.templates = {t["name"]: t for t in workflow["spec"]["templates"]}
         self.leaves: dict[str, Json] = {}
         self.parents: dict[str, set[str]] = {}
@@ -187,6 +190,11 @@ class Structure:
                 (*context.loops, *loops),
                 context.parallelism,
                 frozenset(after),
+                (
+                    *context.nesting,
+                    *(["loop", lp] for lp in loops),
+                    *(["when", c] for c in conditions),
+                ),
             )
             produced = self.call(task, scope, inner)
             scope.leaves[task["name"]] = produced
@@ -233,6 +241,7 @@ class Structure:
                 context.loops,
                 context.parallelism + parallelism,
                 context.after,
+                context.nesting,
             )
             self.walk(template, child, inner)
             scope.exports[task["name"]] = self.dag_exports(template, child)
@@ -292,6 +301,10 @@ class Structure:
             .get("annotations", {})
             .get("pipelines.kubeflow.org/task_display_name"),
         }
+        if self.with_nesting:
+            leaf["nesting"] = list(context.nesting)
+        if "podSpecPatch" in template:
+            leaf["pod_spec_patch"] = json.loads(scope.resolve(template["podSpecPatch"]))
         for a in template.get("inputs", {}).get("artifacts", []):
             leaf["artifacts"][a.get("path", a["name"])] = scope.artifacts.get(a["name"])
         if "container" in template:
@@ -327,6 +340,9 @@ class Structure:
             "env": env,
             "resources": {k: {n: str(q) for n, q in v.items()} for k, v in resources.items() if v},
             "mounts": sorted(self.mounts(template, scope)),
+            "image_pull_policy": container.get("imagePullPolicy"),
+            "affinity": template.get("affinity"),
+            "sidecars": sorted(json.dumps(s, sort_keys=True) for s in template.get("sidecars", [])),
         }
 
     def mounts(self, template: Json, scope: Scope) -> Iterable[str]:
@@ -335,8 +351,9 @@ class Structure:
                 scope.resolve(v["persistentVolumeClaim"]["claimName"]),
                 v["persistentVolumeClaim"].get("readOnly", False),
             )
-            for v in template.get("volumes", [])
             if "persistentVolumeClaim" in v
+            else (json.dumps({k: x for k, x in v.items() if k != "name"}, sort_keys=True), False)
+            for v in template.get("volumes", [])
         }
         for mount in template["container"].get("volumeMounts", []):
             claim, claim_read_only = claims[mount["name"]]
@@ -422,6 +439,33 @@ def _snapshot_manifest(manifest: Json) -> Json:
 _MANIFESTS = {"PersistentVolumeClaim": _volume_manifest, "VolumeSnapshot": _snapshot_manifest}
 
 
-def workflow_structure(workflow: Json) -> Json:
-    """The structure of a Workflow (see the module docstring)."""
-    return Structure(workflow).build()
+def workflow_structure(workflow: Json, nesting: bool = False) -> Json:
+    """The structure of a Workflow (see the module docstring); with `nesting`, each leaf also
+    lists its loops and conditions in the order they enclose it."""
+    return Structure(workflow, nesting).build()
+
+
+def assert_same_leaves(
+    ours: Json, theirs: Json, differences: Mapping[str, list[str]], only_ours: Iterable[str] = ()
+) -> None:
+    """Every leaf of `theirs` described the same in `ours`, but for the fields `differences`
+    names for the leaf (by name, `*`, or `kind:KIND`); then the exit handler and the workflow
+    settings (`differences["workflow"]`)."""
+    extra = set(only_ours)
+    assert sorted(set(ours["leaves"]) - extra) == sorted(theirs["leaves"])
+    for name, leaf in sorted(theirs["leaves"].items()):
+        skipped = {
+            field
+            for key in (name, "*", f"kind:{leaf['kind']}")
+            for field in differences.get(key, [])
+        }
+        mine = {k: v for k, v in ours["leaves"][name].items() if k not in skipped}
+        reference = {k: v for k, v in leaf.items() if k not in skipped}
+        if "after" in mine:
+            mine["after"] = [a for a in mine["after"] if a not in extra]
+        assert mine == reference, f"task {name!r} differs from kfp's"
+    assert ours["exit"] == theirs["exit"]
+    skipped_settings = set(differences.get("workflow", []))
+    assert {k: v for k, v in ours["workflow"].items() if k not in skipped_settings} == {
+        k: v for k, v in theirs["workflow"].items() if k not in skipped_settings
+    }

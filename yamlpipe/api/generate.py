@@ -12,8 +12,9 @@ from types import ModuleType
 from typing import Any
 
 from yamlpipe.api.compile import compile as compile_package
+from yamlpipe.api.files import FileReport
 from yamlpipe.api.validate import Workspace
-from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.generate.component import FunctionComponent, component_from_function
 from yamlpipe.generate.dsl import (
     EmittedPipeline,
@@ -23,7 +24,11 @@ from yamlpipe.generate.dsl import (
     record_pipeline,
 )
 from yamlpipe.generate.functions import build_python_component as _build_python_component
-from yamlpipe.generate.functions import reference_from_text
+from yamlpipe.generate.functions import (
+    load_component_from_file,
+    load_component_from_text,
+    reference_from_text,
+)
 from yamlpipe.generate.image import (
     BuildContext,
     build_context_for,
@@ -41,6 +46,7 @@ from yamlpipe.generate.pyfile import (
     running_user_code,
 )
 from yamlpipe.load.files import source_text, write_output
+from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve import Request, ResolveOptions
 from yamlpipe.resolve.refs import parse_reference
 
@@ -55,6 +61,7 @@ __all__ = [
     "generate_component",
     "generate_pipeline",
     "kfp_standins",
+    "load_component",
     "load_component_from_url",
     "load_function",
     "module_aliases",
@@ -89,11 +96,25 @@ def load_component_from_url(url: str) -> TaskFactory:
     return TaskFactory(reference_from_text(result.text, result.name, url=url))
 
 
+def load_component(
+    filename: str | Path | None = None, url: str | None = None, text: str | None = None
+) -> TaskFactory:
+    """KFP's load_component: exactly one of a file, an URL or the component's text."""
+    given = [(k, v) for k, v in (("filename", filename), ("url", url), ("text", text)) if v]
+    if len(given) != 1:
+        raise YamlpipeError(
+            Location("<python>"), "load_component takes exactly one of filename, url and text"
+        )
+    if filename:
+        return load_component_from_file(filename)
+    return load_component_from_url(str(url)) if url else load_component_from_text(str(text))
+
+
 def kfp_standins() -> dict[str, ModuleType]:
     """Modules that `import kfp`, `kfp.dsl`, `kfp.components`, `kfp.compiler` find while a
     KFP v1 file runs under yamlpipe."""
     return kfp_modules(
-        {"load_component_from_url": load_component_from_url},
+        {"load_component_from_url": load_component_from_url, "load_component": load_component},
         {"Compiler": Compiler, "build_python_component": build_python_component},
     )
 
@@ -237,10 +258,13 @@ class Compiler:
         """Emit the pipeline YAML (in a temporary folder) and compile it to `package_path`."""
         package = Path(package_path)
         with tempfile.TemporaryDirectory(prefix="yamlpipe-") as folder:
-            yaml_path = self.write_pipeline_yaml(
-                pipeline_func, Path(folder) / "pipeline.yaml", pipeline_conf
-            )
-            compile_package(yaml_path, package)
+            yaml_path = Path(folder) / "pipeline.yaml"
+            emitted = pipeline_from_function(pipeline_func, yaml_path.parent, conf=pipeline_conf)
+            write_pipeline(emitted, yaml_path)
+            try:
+                compile_package(yaml_path, package)
+            except YamlpipeError as error:
+                raise at_python_lines(error, emitted, yaml_path) from None
 
     def write_pipeline_yaml(
         self,
@@ -253,6 +277,40 @@ class Compiler:
         emitted = pipeline_from_function(pipeline_func, output.parent, conf=pipeline_conf)
         write_pipeline(emitted, output)
         return output
+
+
+def at_python_lines(
+    error: YamlpipeError, emitted: EmittedPipeline, path: Path, kept: bool = False
+) -> YamlpipeErrors:
+    """Problems found in the pipeline YAML written for a Python function, each moved to the
+    line of Python that created the task it is about; when the YAML is `kept` (written where
+    the user asked), the hint says where in it."""
+    doc = read_yaml(emitted.text, str(path))
+    starts = sorted(
+        (doc.loc(key_path, key=True).line, origin) for key_path, origin in emitted.origins.items()
+    )
+    moved = []
+    for problem in error if isinstance(error, YamlpipeErrors) else [error]:
+        if problem.location.file != str(path):
+            moved.append(problem)
+            continue
+        before = [origin for line, origin in starts if line <= problem.location.line]
+        where = before[-1] if before else Location("<pipeline>")
+        hint = problem.hint or ""
+        if kept:
+            hint += ("; " if hint else "") + f"in the pipeline YAML at {problem.location}"
+        moved.append(YamlpipeError(where, problem.message, hint or None, problem.severity, span=1))
+    return YamlpipeErrors(moved)
+
+
+def report_at_python_lines(report: FileReport, emitted: EmittedPipeline, path: Path) -> FileReport:
+    """A generated pipeline's validation report with its problems at the Python lines."""
+    if not report.problems:
+        return report
+    moved = tuple(at_python_lines(YamlpipeErrors(report.problems), emitted, path, kept=True))
+    files = {p.location.file: Path(p.location.file) for p in moved}
+    texts = {**report.texts, **texts_of(files)}
+    return FileReport(report.file, moved, texts, report.link)
 
 
 def texts_of(paths: Mapping[str, Path]) -> dict[str, str]:

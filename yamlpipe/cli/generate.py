@@ -181,7 +181,11 @@ def pipeline(
         fail(error, output_format)
     for path in written:
         typer.echo(f"{path}: written", err=True)
-    reports = api.validate_paths([str(output)])
+    assert output is not None  # without -o the YAML was printed and the command ended
+    reports = [
+        generate_api.report_at_python_lines(r, emitted, output)
+        for r in api.validate_paths([str(output)])
+    ]
     if any(r.problems for r in reports):
         print_reports(reports, output_format)
     failed = any(has_errors(r.problems) for r in reports)

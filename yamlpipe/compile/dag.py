@@ -25,14 +25,17 @@ from yamlpipe.spec.model import Pipeline, Task
 Json = dict[str, Any]
 
 
-def dag_task_ids(pipeline: Pipeline) -> tuple[dict[str, str], dict[str, str]]:
-    """DAG task names: the pipeline's tasks, then one per volume the run creates."""
+def dag_task_ids(
+    pipeline: Pipeline, creates_volumes: bool = True
+) -> tuple[dict[str, str], dict[str, str]]:
+    """DAG task names: the pipeline's tasks, then one per volume the run creates (in the
+    top-level DAG only: a group's tasks use the volumes the run created before it)."""
     namer = Namer()
     ids = {name: namer.claim(k8s_name(name)) for name in pipeline.tasks}
     volume_ids = {
         name: namer.claim(k8s_name(name, "volume"))
         for name, volume in pipeline.volumes.items()
-        if volume.size and not volume.claim
+        if volume.size and not volume.claim and creates_volumes
     }
     return ids, volume_ids
 
@@ -47,11 +50,14 @@ def task_dependencies(plan: TaskPlan) -> set[str]:
 
 
 def volume_dependencies(task: Task, volume_ids: Mapping[str, str]) -> list[str]:
-    """The tasks creating the volumes a task mounts or snapshots."""
+    """The tasks creating the volumes a task (or any task in a group) mounts or snapshots."""
     names = [m.volume for m in task.volumes]
     if task.snapshot is not None:
         names.append(task.snapshot.volume)
-    return [volume_ids[n] for n in names if n in volume_ids]
+    found = [volume_ids[n] for n in names if n in volume_ids]
+    for inner in task.tasks.values():
+        found.extend(volume_dependencies(inner, volume_ids))
+    return list(dict.fromkeys(found))
 
 
 def loop_item(item: Any) -> Any:

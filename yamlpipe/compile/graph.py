@@ -1,9 +1,9 @@
 """A pipeline's DAG as text for people: Mermaid or Graphviz DOT, with conditions, loops,
-nested pipelines and the exit handler marked."""
+groups and nested pipelines (as clusters) and the exit handler marked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from yamlpipe.link import LinkedPipeline, LinkedTask
@@ -101,21 +101,28 @@ _SHAPES = {"resource": "resource", "snapshot": "resource"}
 
 
 def build_nodes(graph: LinkedPipeline, ids: _Ids, prefix: str = "") -> tuple[Node, ...]:
-    """The pipeline's tasks (nested pipelines as groups) and its exit handler."""
-    local = {name: ids.make(prefix + name) for name in graph.tasks}
-    nodes = []
-    for name, linked in graph.tasks.items():
-        children = build_nodes(linked.pipeline, ids, prefix + name + "/") if linked.pipeline else ()
-        label = _task_label(linked)
-        if linked.pipeline is not None:
-            label += f"\n(pipeline {linked.pipeline.pipeline.name})"
-        after = tuple(local[d] for d in linked.dependencies if d in local)
-        shape = "loop" if linked.task.for_each else _SHAPES.get(linked.task.kind, "task")
-        nodes.append(Node(local[name], label, after, children, shape=shape))
+    """The pipeline's tasks (groups and nested pipelines as clusters) and its exit handler."""
+    nodes = list(_level_nodes(graph.tasks, ids, prefix))
     if graph.on_exit is not None:
         label = "on exit: " + _task_label(graph.on_exit).replace("on_exit\n", "", 1)
         nodes.append(Node(ids.make(prefix + "on_exit"), label, exit_handler=True))
     return tuple(nodes)
+
+
+def _level_nodes(tasks: Mapping[str, LinkedTask], ids: _Ids, prefix: str) -> Iterator[Node]:
+    local = {name: ids.make(prefix + name) for name in tasks}
+    for name, linked in tasks.items():
+        children: tuple[Node, ...] = ()
+        label = _task_label(linked)
+        if linked.pipeline is not None:
+            children = build_nodes(linked.pipeline, ids, prefix + name + "/")
+            label += f"\n(pipeline {linked.pipeline.pipeline.name})"
+        elif linked.group is not None:
+            children = tuple(_level_nodes(linked.group, ids, prefix + name + "/"))
+            label += "\n(group)"
+        after = tuple(local[d] for d in linked.dependencies if d in local)
+        shape = "loop" if linked.task.for_each else _SHAPES.get(linked.task.kind, "task")
+        yield Node(local[name], label, after, children, shape=shape)
 
 
 # ---- Mermaid --------------------------------------------------------------------------------

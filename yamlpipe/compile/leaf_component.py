@@ -26,6 +26,7 @@ from yamlpipe.compile.templates import (
     finish,
     io_fields,
     pod_metadata,
+    pod_spec_patch,
 )
 from yamlpipe.compile.values import serialize
 from yamlpipe.link import Origin
@@ -184,6 +185,7 @@ class _ComponentTemplate:
         cache: dict[Hashable, Any],
         env: tuple[tuple[str, str | SecretRef], ...],
         extra: list[str],
+        patch: str | None = None,
     ) -> None:
         plan = request.plan
         assert plan.linked.component is not None and plan.resolved is not None
@@ -194,7 +196,8 @@ class _ComponentTemplate:
         self.spec_text = _spec_text(self.component, cache)
         self.env = env
         self.extra = extra
-        """Inputs besides the component's: values the task's env reads."""
+        """Inputs besides the component's: values the task's env and resources read."""
+        self.patch = patch
 
     def inputs(self) -> Json:
         specs = {i.name: i for i in self.component.inputs}
@@ -233,7 +236,7 @@ class _ComponentTemplate:
         outputs = file_outputs(name, self.resolved.outputs, self.request.demanded)
         if outputs:
             template["outputs"] = outputs
-        return finish(template, self.request, self.metadata())
+        return finish(template, self.request, self.metadata(), self.patch)
 
 
 def component_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
@@ -245,6 +248,7 @@ def component_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
     names = _input_names(component, cache)
     env_inputs = TemplateInputs(names.values())
     env = env_entries(component.implementation.env, request, env_inputs)
+    patch = pod_spec_patch(request, env_inputs)
     parameters = {names[n]: plan.values[n] for n in resolved.by_value if n in plan.values}
     parameters.update(env_inputs.parameters)
     artifacts = {names[n]: plan.values[n] for n in resolved.by_path if n in plan.values}
@@ -253,6 +257,6 @@ def component_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
         ("component", id(resolved), frozenset(artifacts), env, request.demanded),
         (request.settings, request.mounts, plan.task.display_name, plan.linked.origin),
     )
-    writer = _ComponentTemplate(request, cache, env, list(env_inputs.parameters))
+    writer = _ComponentTemplate(request, cache, env, list(env_inputs.parameters), patch)
     base = k8s_name(component.name or "component", "component")
     return Leaf(key, base, writer.build, parameters, artifacts, resolved.outputs, request.demanded)

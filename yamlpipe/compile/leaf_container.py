@@ -19,6 +19,7 @@ from yamlpipe.compile.templates import (
     finish,
     io_fields,
     pod_metadata,
+    pod_spec_patch,
 )
 
 
@@ -31,6 +32,7 @@ def container_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
     command = [inputs.render(t) for t in spec.command]
     args = [inputs.render(t) for t in spec.args]
     env = env_entries({k: inputs.render(v) for k, v in spec.env.items()}, request, inputs)
+    patch = pod_spec_patch(request, inputs)
     container = container_fields(spec.image, command, args, env, request)
     metadata = pod_metadata(request)
     parameters = [{"name": n} for n in inputs.parameters]
@@ -43,9 +45,9 @@ def container_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
         outputs = file_outputs(name, files, request.demanded)
         if outputs:
             template["outputs"] = outputs
-        return finish(template, request, metadata)
+        return finish(template, request, metadata, patch)
 
-    content = json.dumps([container, metadata, parameters, files], sort_keys=True)
+    content = json.dumps([container, metadata, parameters, files, patch], sort_keys=True)
     key = ("container", content, request.demanded, request.settings, request.mounts)
     return Leaf(
         key, k8s_name(task.name), build, dict(inputs.parameters), {}, files, request.demanded

@@ -15,7 +15,7 @@ from yamlpipe.compile.manifest import (
     snapshot_manifest,
     volume_manifest,
 )
-from yamlpipe.compile.naming import k8s_name
+from yamlpipe.compile.naming import k8s_name, param_name, placeholder
 from yamlpipe.compile.settings import cache_metadata, metadata_fields
 from yamlpipe.compile.templates import (
     Json,
@@ -27,6 +27,8 @@ from yamlpipe.compile.templates import (
     pod_metadata,
     value_outputs,
 )
+from yamlpipe.compile.values import render
+from yamlpipe.spec.expr import Ref, Template
 from yamlpipe.spec.model import Volume
 
 OBJECT_OUTPUTS = {"manifest": "{}", "name": "{.metadata.name}"}
@@ -89,10 +91,35 @@ def snapshot_leaf(request: LeafRequest, cache: dict[Hashable, Any]) -> Leaf:
 
 
 def volume_template(name: str, volume: Volume, snapshot: str | None) -> Json:
-    """The template creating a volume's claim (KFP's VolumeOp), never cached."""
-    resource = resource_fields("create", volume_manifest(volume, snapshot))
+    """The template creating a volume's claim (KFP's VolumeOp), never cached; a size given by
+    pipeline inputs reads them as the template's inputs."""
+    inputs = TemplateInputs()
+    size = inputs.render(volume.size_template) if volume.size_template else None
+    resource = resource_fields("create", volume_manifest(volume, snapshot, size))
     outputs = {**OBJECT_OUTPUTS, "size": "{.status.capacity.storage}"}
     annotations, labels = cache_metadata(None, default_enabled=False)
-    template: Json = {"name": name, "resource": resource, "outputs": value_outputs(name, outputs)}
+    template: Json = {"name": name, "resource": resource}
+    if inputs.parameters:
+        template["inputs"] = io_fields([{"name": n} for n in inputs.parameters], [])
+    template["outputs"] = value_outputs(name, outputs)
     template.update(metadata_fields(dict(annotations), dict(labels)))
     return template
+
+
+def volume_arguments(volume: Volume) -> Json | None:
+    """What the task creating a volume passes in: the pipeline inputs its size reads (the
+    volume is created in the top-level DAG, where they are the workflow's parameters)."""
+    inputs = TemplateInputs()
+    if volume.size_template is None:
+        return None
+    inputs.render(volume.size_template)
+    parameters = [
+        {"name": name, "value": render(value, _workflow_parameter)}
+        for name, value in sorted(inputs.parameters.items())
+        if isinstance(value, Template)
+    ]
+    return {"parameters": parameters} if parameters else None
+
+
+def _workflow_parameter(ref: Ref) -> str:
+    return placeholder("workflow", "parameters", param_name(ref.name or ""))

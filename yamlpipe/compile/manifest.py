@@ -81,11 +81,12 @@ def _metadata(name: str, annotations: dict[str, str]) -> dict[str, Any]:
     return metadata
 
 
-def volume_manifest(volume: Volume, source_snapshot: str | None) -> str:
-    """A PersistentVolumeClaim (KFP's VolumeOp), optionally restored from a snapshot."""
+def volume_manifest(volume: Volume, source_snapshot: str | None, size: str | None = None) -> str:
+    """A PersistentVolumeClaim (KFP's VolumeOp), optionally restored from a snapshot; `size`
+    is the rendered size when the pipeline's inputs give it."""
     spec: dict[str, Any] = {
         "accessModes": list(volume.access_modes),
-        "resources": {"requests": {"storage": volume.size}},
+        "resources": {"requests": {"storage": size or volume.size}},
     }
     if volume.storage_class:
         spec["storageClassName"] = volume.storage_class

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ class Settings:
     tolerations: tuple[Toleration, ...] = ()
     annotations: Pairs = ()
     labels: Pairs = ()
+    image_pull_policy: str | None = None
+    affinity: str | None = None
+    sidecars: str | None = None
 
 
 def _pairs(mapping: Mapping[str, str]) -> Pairs:
@@ -49,6 +53,9 @@ def from_task_settings(settings: TaskSettings) -> Settings:
         tolerations=settings.tolerations,
         annotations=_pairs(settings.annotations),
         labels=_pairs(settings.labels),
+        image_pull_policy=settings.image_pull_policy,
+        affinity=settings.affinity,
+        sidecars=settings.sidecars,
     )
 
 
@@ -76,6 +83,8 @@ def _resources(layers: tuple[Settings, ...]) -> Resources | None:
         memory_request=_first(*(r.memory_request for r in given)),
         gpu=gpu.gpu if gpu is not None else None,
         gpu_vendor=gpu.gpu_vendor if gpu is not None else "nvidia",
+        limits=_merged(*(r.limits for r in reversed(given))),
+        requests=_merged(*(r.requests for r in reversed(given))),
     )
 
 
@@ -93,6 +102,9 @@ def combine(own: Settings, *outer: Settings) -> Settings:
         tolerations=_first(*(s.tolerations for s in layers)) or (),
         annotations=_merged(*(s.annotations for s in reversed(layers))),
         labels=_merged(*(s.labels for s in reversed(layers))),
+        image_pull_policy=_first(*(s.image_pull_policy for s in layers)),
+        affinity=_first(*(s.affinity for s in layers)),
+        sidecars=_first(*(s.sidecars for s in layers)),
     )
 
 
@@ -126,10 +138,15 @@ def container_resources(resources: Resources | None) -> dict[str, Any] | None:
     """limits (cpu, memory, <vendor>.com/gpu) and requests, as KFP's set_*_limit/request."""
     if resources is None:
         return None
-    limits = {"cpu": resources.cpu, "memory": resources.memory}
+    limits: dict[str, str | None] = {"cpu": resources.cpu, "memory": resources.memory}
     if resources.gpu is not None:
         limits[f"{resources.gpu_vendor}.com/gpu"] = resources.gpu
-    requests = {"cpu": resources.cpu_request, "memory": resources.memory_request}
+    limits.update(resources.limits)
+    requests: dict[str, str | None] = {
+        "cpu": resources.cpu_request,
+        "memory": resources.memory_request,
+        **dict(resources.requests),
+    }
     result = {
         name: {k: v for k, v in values.items() if v is not None}
         for name, values in (("limits", limits), ("requests", requests))
@@ -163,12 +180,17 @@ def cache_metadata(cache: Cache | None, default_enabled: bool = True) -> tuple[P
 
 
 def pod_fields(settings: Settings) -> dict[str, Any]:
-    """nodeSelector, tolerations, retryStrategy and activeDeadlineSeconds of a template."""
+    """nodeSelector, tolerations, affinity, sidecars, retryStrategy and activeDeadlineSeconds
+    of a template."""
     fields: dict[str, Any] = {}
     if settings.node_selector:
         fields["nodeSelector"] = dict(settings.node_selector)
     if settings.tolerations:
         fields["tolerations"] = [toleration_fields(t) for t in settings.tolerations]
+    if settings.affinity:
+        fields["affinity"] = json.loads(settings.affinity)
+    if settings.sidecars:
+        fields["sidecars"] = json.loads(settings.sidecars)
     strategy = retry_strategy(settings.retry)
     if strategy:
         fields["retryStrategy"] = strategy

@@ -7,6 +7,7 @@ template under its final name, and the values the calling task feeds into its in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,8 @@ class Mount:
     sub_path: str | None = None
     read_only: bool = False
     claim_read_only: bool = False
+    source: str | None = None
+    """A pod volume's own source (JSON text) instead of a claim."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ def pod_volumes(mounts: Iterable[Mount]) -> list[Json]:
     """The claims behind the mounts, one per volume, sorted by name like KFP."""
     volumes: dict[str, Json] = {}
     for mount in mounts:
+        if mount.source is not None:
+            volumes[mount.volume] = {"name": mount.volume, **json.loads(mount.source)}
+            continue
         claim: Json = {"claimName": mount.claim}
         if mount.claim_read_only:
             claim["readOnly"] = True
@@ -172,6 +178,8 @@ def container_fields(
     request: LeafRequest,
 ) -> Json:
     container: Json = {"image": image}
+    if request.settings.image_pull_policy:
+        container["imagePullPolicy"] = request.settings.image_pull_policy
     if command:
         container["command"] = command
     if args:
@@ -179,13 +187,42 @@ def container_fields(
     env_fields = env_list(env)
     if env_fields:
         container["env"] = env_fields
-    resources = container_resources(request.settings.resources)
+    resources = _known_resources(container_resources(request.settings.resources))
     if resources:
         container["resources"] = resources
     mounts = volume_mounts(request.mounts)
     if mounts:
         container["volumeMounts"] = mounts
     return container
+
+
+def _is_runtime(value: Any) -> bool:
+    return "${{" in str(value)
+
+
+def _known_resources(resources: Json | None) -> Json:
+    """Resources known when compiling (the others go to podSpecPatch)."""
+    kept = {
+        kind: {name: v for name, v in values.items() if not _is_runtime(v)}
+        for kind, values in (resources or {}).items()
+    }
+    return {kind: values for kind, values in kept.items() if values}
+
+
+def pod_spec_patch(request: LeafRequest, inputs: TemplateInputs) -> str | None:
+    """Resources known only at run time, as KFP compiles them: a podSpecPatch of the `main`
+    container, each value an input of the template."""
+    resources = container_resources(request.settings.resources) or {}
+    templates = {t.text: t for t in request.plan.task.resource_templates}
+    patch: Json = {}
+    for kind, values in resources.items():
+        for name, value in values.items():
+            template = templates.get(str(value)) if _is_runtime(value) else None
+            if template is not None:
+                patch.setdefault(kind, {})[name] = inputs.render(template)
+    if not patch:
+        return None
+    return json.dumps({"containers": [{"name": "main", "resources": patch}]}, sort_keys=True)
 
 
 def io_fields(parameters: list[Json], artifacts: list[Json]) -> Json:
@@ -239,10 +276,10 @@ def pod_metadata(
     return metadata_fields(all_annotations, all_labels)
 
 
-def finish(template: Json, request: LeafRequest, metadata: Json) -> Json:
+def finish(template: Json, request: LeafRequest, metadata: Json, patch: str | None = None) -> Json:
     """Add the pod-level fields every leaf template shares, in KFP's order."""
     fields = pod_fields(request.settings)
-    for key in ("nodeSelector", "tolerations"):
+    for key in ("nodeSelector", "tolerations", "affinity"):
         if key in fields:
             template[key] = fields.pop(key)
     template.update(metadata)
@@ -250,4 +287,6 @@ def finish(template: Json, request: LeafRequest, metadata: Json) -> Json:
     volumes = pod_volumes(request.mounts)
     if volumes:
         template["volumes"] = volumes
+    if patch is not None:
+        template["podSpecPatch"] = patch
     return template

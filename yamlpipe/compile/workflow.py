@@ -23,9 +23,15 @@ from yamlpipe.compile.dag import (
     task_entry,
     volume_dependencies,
 )
+from yamlpipe.compile.groups import lower_groups
 from yamlpipe.compile.leaf_component import component_leaf
 from yamlpipe.compile.leaf_container import container_leaf
-from yamlpipe.compile.leaf_resource import resource_leaf, snapshot_leaf, volume_template
+from yamlpipe.compile.leaf_resource import (
+    resource_leaf,
+    snapshot_leaf,
+    volume_arguments,
+    volume_template,
+)
 from yamlpipe.compile.manifest import snapshot_name, volume_claim_name, volume_manifest
 from yamlpipe.compile.naming import Namer, k8s_name, param_name, placeholder
 from yamlpipe.compile.plan import ARTIFACT, PARAM, Modes, PipelinePlan, Planner, TaskPlan
@@ -175,6 +181,7 @@ class _Compiler:
         assert nested is not None
         task = plan.task
         self.problems.extend(_nested_mount_problems(task))
+        self.problems.extend(_nested_runtime_resources(task))
         self.problems.extend(_pass_through_problems(nested, demand))
         inner = Enclosing(
             combine(from_task_settings(task.settings), enclosing.settings),
@@ -229,14 +236,14 @@ class _Compiler:
         pipeline = plan.linked.pipeline
         name = name or self.namer.claim(k8s_name(pipeline.name, "pipeline"))
         self.by_key[key] = name
-        if plan.linked is not self.root:
+        if plan.linked is not self.root and plan.linked.group is None:
             self.problems.extend(_nested_pipeline_problems(pipeline))
         modes = plan.output_modes(demand)
         calls = {
             task: self.task_call(task_plan, pipeline, enclosing, modes.get(task, {}))
             for task, task_plan in plan.tasks.items()
         }
-        ids, volume_ids = dag_task_ids(pipeline)
+        ids, volume_ids = dag_task_ids(pipeline, creates_volumes=plan.linked.group is None)
         dag = _Dag(plan, ids, volume_ids, DagScope(plan, ids, calls))
         tasks = [self.volume_task(dag, v) for v in volume_ids]
         tasks.extend(self.dag_task(dag, p, calls[n]) for n, p in plan.tasks.items())
@@ -274,10 +281,13 @@ class _Compiler:
         task["template"] = self.add_volume_template(volume, snapshot)
         if source is not None:
             task["dependencies"] = [dag.ids[source]]
+        arguments = volume_arguments(volume)
+        if arguments:
+            task["arguments"] = arguments
         return task
 
     def add_volume_template(self, volume: Volume, snapshot: str | None) -> str:
-        key = ("volume", volume.name, volume_manifest(volume, snapshot))
+        key = ("volume", volume.name, volume_manifest(volume, snapshot), volume.size_template)
         name = self.by_key.get(key)
         if name is None:
             name = self.namer.claim(k8s_name(volume.name, "volume"))
@@ -311,16 +321,27 @@ def mounts(task: Task, pipeline: Pipeline) -> tuple[Mount, ...]:
     found = []
     for mount in task.volumes:
         volume = pipeline.volumes[mount.volume]
-        claim = volume_claim_name(volume)
+        claim = volume_claim_name(volume) if volume.source is None else ""
         name = k8s_name(volume.name, "volume")
         found.append(
-            Mount(mount.path, name, claim, mount.sub_path, mount.read_only, volume.read_only)
+            Mount(
+                mount.path,
+                name,
+                claim,
+                mount.sub_path,
+                mount.read_only,
+                volume.read_only,
+                volume.source,
+            )
         )
     return tuple(found)
 
 
 def dag_template(name: str, dag: _Dag, demand: Mapping[str, Modes], tasks: list[Json]) -> Json:
     template: Json = {"name": name}
+    group = dag.plan.linked.group
+    if group is not None and group.parallelism and group.for_each is None:
+        template["parallelism"] = group.parallelism  # KFP's SubGraph: tasks at once
     inputs = dag_inputs(dag.plan)
     if inputs:
         template["inputs"] = inputs
@@ -340,6 +361,17 @@ def _nested_mount_problems(task: Task) -> list[YamlpipeError]:
             "mount the volume on the nested pipeline's own tasks",
         )
         for mount in task.volumes
+    ]
+
+
+def _nested_runtime_resources(task: Task) -> list[YamlpipeError]:
+    return [
+        YamlpipeError(
+            template.loc,
+            f"task {task.name!r} runs a pipeline; its resources must be constants",
+            "pass the value as an input of the nested pipeline and set it on its tasks",
+        )
+        for template in task.resource_templates
     ]
 
 
@@ -474,7 +506,7 @@ def workflow_dict(
 
 def compile_workflow(graph: LinkedPipeline) -> CompileResult:
     """Compile a linked pipeline; never raises for bad input (problems are returned)."""
-    compiler = _Compiler(graph)
+    compiler = _Compiler(lower_groups(graph))
     with gc_paused():  # many small objects, none freed: collecting would only cost time
         workflow = compiler.compile()
     problems = tuple(sorted(compiler.problems, key=YamlpipeError.sort_key))

@@ -47,6 +47,10 @@ def factory_for(
     return TaskFactory(reference_from_text(text, str(output_component_file or "<generated>"), path))
 
 
+KFP_BASE_IMAGE = "python:3.7"
+"""KFP 1.8.22's default_base_image_or_builder."""
+
+
 def create_component_from_func(
     func: Callable[..., Any],
     output_component_file: str | Path | None = None,
@@ -54,10 +58,41 @@ def create_component_from_func(
     packages_to_install: Sequence[str] | None = None,
     annotations: Mapping[str, str] | None = None,
 ) -> TaskFactory:
-    """A component from a self-contained Python function (KFP's create_component_from_func)."""
-    component = component_from_function(func, base_image, packages_to_install or (), annotations)
+    """A component from a self-contained Python function (KFP's create_component_from_func).
+    Without a base image, KFP's default (python:3.7), so that a migrated program compiles to
+    what KFP compiled; `yamlpipe generate component` defaults to a current Python instead."""
+    base = base_image or getattr(func, "_component_base_image", None) or KFP_BASE_IMAGE
+    component = component_from_function(func, base, packages_to_install or (), annotations)
     target = output_component_file or getattr(func, "_component_target_component_file", None)
     return factory_for(component, target)
+
+
+def func_to_component_text(
+    func: Callable[..., Any],
+    extra_code: str | None = "",
+    base_image: str | None = None,
+    packages_to_install: Sequence[str] | None = None,
+    modules_to_capture: Sequence[str] | None = None,
+    use_code_pickling: bool = False,
+) -> str:
+    """KFP's func_to_component_text: the component's YAML text."""
+    _refuse_code_capture(func, extra_code, modules_to_capture, use_code_pickling)
+    base = base_image or getattr(func, "_component_base_image", None) or KFP_BASE_IMAGE
+    return component_from_function(func, base, packages_to_install or ()).text
+
+
+def _refuse_code_capture(
+    func: Callable[..., Any],
+    extra_code: str | None,
+    modules_to_capture: Sequence[str] | None,
+    use_code_pickling: bool,
+) -> None:
+    if extra_code or modules_to_capture or use_code_pickling:
+        raise YamlpipeError(
+            Location(getattr(getattr(func, "__code__", None), "co_filename", "<python>")),
+            "extra_code, modules_to_capture and use_code_pickling are not supported",
+            "make the function self-contained: import what it needs inside it",
+        )
 
 
 def func_to_container_op(
@@ -71,12 +106,7 @@ def func_to_container_op(
     annotations: Mapping[str, str] | None = None,
 ) -> TaskFactory:
     """KFP's older name for create_component_from_func; code capture options are refused."""
-    if extra_code or modules_to_capture or use_code_pickling:
-        raise YamlpipeError(
-            Location(getattr(getattr(func, "__code__", None), "co_filename", "<python>")),
-            "extra_code, modules_to_capture and use_code_pickling are not supported",
-            "make the function self-contained: import what it needs inside it",
-        )
+    _refuse_code_capture(func, extra_code, modules_to_capture, use_code_pickling)
     return create_component_from_func(
         func, output_component_file, base_image, packages_to_install, annotations
     )

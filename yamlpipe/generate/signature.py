@@ -18,6 +18,7 @@ from typing import Any
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.generate.docstring import Docstring, parse_docstring
 from yamlpipe.generate.pysource import FunctionSource
+from yamlpipe.spec.types import type_name
 
 TypeSpec = str | dict[str, Any] | None
 SINGLE_OUTPUT = "Output"
@@ -235,17 +236,18 @@ def _check_parameter_kind(parameter: inspect.Parameter, loc: Location) -> None:
 
 def _evaluate(annotation: Any, source: FunctionSource, loc: Location) -> Any:
     """Annotations written as strings (`from __future__ import annotations`) are evaluated
-    in the function's module, as Python itself would."""
+    in the function's module, as Python itself would; one that names nothing there (KFP's
+    `'UI_metadata'`, `'URI'`, ...) is a KFP type name, as KFP reads it."""
     if not isinstance(annotation, str):
         return annotation
     try:
         return eval(annotation, source.func.__globals__, {})
-    except Exception as exc:
-        raise YamlpipeError(
-            loc,
-            f"cannot evaluate the annotation {annotation!r}: {exc}",
-            "import what the annotation names in the function's module",
-        ) from None
+    except Exception:
+        return KfpTypeName(annotation)
+
+
+class KfpTypeName(str):
+    """A type written as a string that is no Python name: KFP's type name, passed as text."""
 
 
 def _file_passing(annotation: Any) -> Passing | None:
@@ -317,6 +319,8 @@ def value_type(annotation: Any, loc: Location, what: str, hint: str = VALUE_TYPE
     """The KFP type of a value passed by value; anything else is an unsupported annotation."""
     if annotation is inspect.Parameter.empty:
         return None
+    if isinstance(annotation, KfpTypeName):
+        return type_name(str(annotation))
     plain = _strip_optional(annotation)
     origin = typing.get_origin(plain)
     candidate = origin if origin in (list, dict) else plain
@@ -373,6 +377,8 @@ def _kind_of_value(value: Any) -> str:
 def serialize_value(value: Any, kind: str | None) -> str | None:
     """A Python value as command-line text for a KFP type; None when it does not fit."""
     check = _SERIALIZERS.get(kind or "String")
+    if check is None and isinstance(value, str):
+        return value  # an opaque KFP type: text is taken as it is, as KFP does
     return check(value) if check else None
 
 

@@ -5,36 +5,28 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from yamlpipe.errors import ERROR, Location, YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.link.binder import Binder, group_output_types
 from yamlpipe.link.convert import graph_pipeline
 from yamlpipe.link.dag import find_cycles, topological_order
 from yamlpipe.link.model import LinkedPipeline, LinkedTask, Origin
 from yamlpipe.load import LoadResult, load_text
-from yamlpipe.load.checks import iter_binding_problems
-from yamlpipe.load.schema import did_you_mean
 from yamlpipe.resolve import Request, Resolver, Source
 from yamlpipe.resolve.cache import sha256_hex
 from yamlpipe.resolve.refs import URL, Reference, parse_reference
-from yamlpipe.spec.expr import Ref, Template
 from yamlpipe.spec.model import (
-    Argument,
     Component,
     ComponentRef,
     ContainerSpec,
-    GraphInputArg,
     GraphSpec,
-    InputSpec,
-    Literal,
     Pipeline,
     Spec,
     Task,
-    TaskOutputArg,
 )
-from yamlpipe.spec.types import describe_type, is_compatible, literal_problem
-from yamlpipe.spec.walk import iter_task_templates
+from yamlpipe.spec.scope import Scope, iter_scopes
 
 __all__ = ["LinkResult", "LinkedPipeline", "LinkedTask", "Origin", "link_source"]
 
@@ -92,28 +84,32 @@ class _Linker:
         return result
 
     def resolve_tasks(
-        self, tasks: Sequence[Task], refs: Mapping[str, ComponentRef], base: Source
+        self,
+        tasks: Sequence[tuple[str, Task]],
+        refs: Mapping[str, ComponentRef],
+        base: Source,
     ) -> dict[str, Source | _Resolved | None]:
-        """Resolve every `component:` task of one file together (remote ones in parallel)."""
+        """Resolve every `component:` task of one file together (remote ones in parallel);
+        tasks are keyed by their path through the groups (`group/task`)."""
         unique: dict[str, Request] = {}  # one resolution per distinct reference text
         owners: dict[str, str] = {}
         resolved: dict[str, Source | _Resolved | None] = {}
-        for task in tasks:
+        for key, task in tasks:
             if task.kind != "component":
                 continue
-            inline = refs.get(task.name)
+            inline = refs.get(key)
             if inline is not None and inline.spec is not None:
                 origin = Origin(f"{base.name}#{task.name}", base.sha256, None)
-                resolved[task.name] = _Resolved(origin, inline.spec)
+                resolved[key] = _Resolved(origin, inline.spec)
                 continue
             try:
                 ref = self.reference(task, inline)
             except YamlpipeError as problem:
                 self.problems.append(problem)
-                resolved[task.name] = None
+                resolved[key] = None
                 continue
             unique.setdefault(ref.text, Request(ref, base.location))
-            owners[task.name] = ref.text
+            owners[key] = ref.text
         results = dict(zip(unique, self.resolver.resolve_all(list(unique.values())), strict=True))
         for result in results.values():
             if isinstance(result, YamlpipeErrors):
@@ -177,29 +173,25 @@ class _Linker:
         component: Component | None,
     ) -> LinkedPipeline | None:
         before = len([p for p in self.problems if p.is_error])
-        all_tasks = [*pipeline.tasks.values(), *([pipeline.on_exit] if pipeline.on_exit else [])]
-        resolved = self.resolve_tasks(all_tasks, graph_refs, source)
-        linked: dict[str, LinkedTask] = {}
-        for task in all_tasks:
-            linked[task.name] = self.link_task(task, resolved.get(task.name), source, chain)
-        checker = _Binder(pipeline, linked)
-        self.problems.extend(checker.iter_problems())
-        edges = {name: checker.dependencies(linked[name].task) for name in pipeline.tasks}
-        self.problems.extend(_iter_cycle_problems(pipeline, edges, checker.edge_locs))
+        keyed = list(_iter_keyed_tasks(pipeline.tasks, ""))
+        if pipeline.on_exit is not None:
+            keyed.append((_EXIT_KEY, pipeline.on_exit))
+        resolved = self.resolve_tasks(keyed, graph_refs, source)
+        leaves = {
+            id(task): self.link_task(task, resolved.get(key), source, chain)
+            for key, task in keyed
+            if not task.is_group
+        }
+        linked = _with_groups(pipeline.tasks, leaves)
+        binder = Binder(pipeline, linked)
+        self.problems.extend(binder.iter_problems())
+        levels = [(scope, _level_edges(binder, scope)) for scope in iter_scopes(binder.root)]
+        for scope, edges in levels:
+            self.problems.extend(_iter_cycle_problems(scope, edges, binder.edge_locs))
         if len([p for p in self.problems if p.is_error]) > before:
             return None
-        order = topological_order(list(pipeline.tasks), edges)
-        tasks = {
-            name: LinkedTask(
-                linked[name].task,
-                tuple(sorted(set(edges[name]))),
-                linked[name].component,
-                linked[name].pipeline,
-                linked[name].origin,
-            )
-            for name in order
-        }
-        on_exit = linked.get(pipeline.on_exit.name) if pipeline.on_exit else None
+        tasks = _ordered(binder.root, linked, {s.key: e for s, e in levels})
+        on_exit = linked.get(id(pipeline.on_exit)) if pipeline.on_exit else None
         origin = Origin(source.name, source.sha256)
         return LinkedPipeline(pipeline, tasks, origin, on_exit, component)
 
@@ -255,143 +247,63 @@ def _reference_cycle(
     )
 
 
-class _Binder:
-    """Arguments against the resolved interfaces; outputs named by expressions; dependencies."""
+_EXIT_KEY = "/on_exit"
+"""The exit handler's key (no task path starts with '/')."""
 
-    def __init__(self, pipeline: Pipeline, linked: Mapping[str, LinkedTask]) -> None:
-        self.pipeline = pipeline
-        self.linked = linked
-        self.inputs = {i.name: i for i in pipeline.inputs}
-        self.edge_locs: dict[tuple[str, str], Location] = {}
 
-    def iter_problems(self) -> Iterator[YamlpipeError]:
-        for linked in self.linked.values():
-            task = linked.task
-            if linked.component is None and linked.pipeline is None:
-                continue
-            iface = _Interface(linked.inputs)
-            yield from iter_binding_problems(task.name, task.arguments, iface.component, task.loc)
-            for arg in task.arguments:
-                spec = iface.inputs.get(arg.name)
-                if spec is not None:
-                    yield from self.iter_type_problems(task, arg, spec)
-        for linked_task in self.linked.values():
-            for template in iter_task_templates(linked_task.task):
-                yield from self.iter_output_problems(template)
-        for output in self.pipeline.outputs:
-            if output.source is not None:
-                yield from self.iter_output_problems(output.source)
+def _iter_keyed_tasks(tasks: Mapping[str, Task], prefix: str) -> Iterator[tuple[str, Task]]:
+    """Every task at every level of groups, keyed by its path (`group/inner`)."""
+    for name, task in tasks.items():
+        key = prefix + name
+        yield key, task
+        if task.is_group:
+            yield from _iter_keyed_tasks(task.tasks, key + "/")
 
-    def iter_output_problems(self, template: Template) -> Iterator[YamlpipeError]:
-        for ref in template.refs:
-            producer = self.linked.get(ref.name or "") if ref.kind == "tasks" else None
-            outputs = producer.outputs if producer is not None else None
-            if outputs is None or ref.output in {o.name for o in outputs}:
-                continue
-            names = [o.name for o in outputs]
-            yield YamlpipeError(
-                ref.loc,
-                f"task {ref.name!r} has no output {ref.output!r}"
-                + _suggest(ref.output or "", names),
-                f"outputs of {ref.name!r}: " + ", ".join(names)
-                if names
-                else f"{ref.name!r} has no outputs",
-                span=len(ref.text),
+
+def _with_groups(tasks: Mapping[str, Task], linked: dict[int, LinkedTask]) -> dict[int, LinkedTask]:
+    """Add a LinkedTask for every group, inner groups first (a group's output types come
+    from its tasks)."""
+    for task in tasks.values():
+        if task.is_group:
+            _with_groups(task.tasks, linked)
+            body = {name: linked[id(inner)] for name, inner in task.tasks.items()}
+            linked[id(task)] = LinkedTask(
+                task, group=body, group_outputs=group_output_types(task, body)
             )
-
-    def iter_type_problems(
-        self, task: Task, arg: Argument, spec: InputSpec
-    ) -> Iterator[YamlpipeError]:
-        value = arg.value
-        if isinstance(value, Template) and not value.refs:
-            value = Literal(value.text)
-        if isinstance(value, Literal):
-            why = literal_problem(value.value, spec.type)
-            if why is not None:
-                shown = value.value if isinstance(value.value, str) else describe_type(value.value)
-                yield YamlpipeError(
-                    arg.loc,
-                    f"argument {arg.name!r} of task {task.name!r}: {shown!r} {why}",
-                    f"input {spec.name!r} has type {describe_type(spec.type)}",
-                )
-            return
-        ref = _single_ref(value)
-        produced = self.produced_type(ref) if ref is not None else _UNKNOWN
-        if produced is not _UNKNOWN and not is_compatible(produced, spec.type):
-            yield YamlpipeError(
-                arg.loc,
-                f"argument {arg.name!r} of task {task.name!r}: {ref.text if ref else ''} has type "
-                f"{describe_type(produced)}, but input {spec.name!r} has type "
-                f"{describe_type(spec.type)}",
-                "types must match (aliases such as int/Integer are the same); untyped matches any",
-            )
-
-    def produced_type(self, ref: Ref) -> object:
-        if ref.kind == "inputs":
-            declared = self.inputs.get(ref.name or "")
-            return declared.type if declared is not None else _UNKNOWN
-        if ref.kind == "tasks":
-            producer = self.linked.get(ref.name or "")
-            outputs = producer.outputs if producer is not None else None
-            match = next((o for o in outputs or () if o.name == ref.output), None)
-            return match.type if match is not None else _UNKNOWN
-        return _UNKNOWN
-
-    def dependencies(self, task: Task) -> list[str]:
-        """Tasks this one waits for: data it uses, `after`, snapshots its volumes come from."""
-        deps: list[str] = []
-
-        def add(name: str, loc: Location) -> None:
-            if name in self.pipeline.tasks and name != task.name:
-                deps.append(name)
-                self.edge_locs.setdefault((task.name, name), loc)
-
-        for template in iter_task_templates(task):
-            for ref in template.refs:
-                if ref.kind == "tasks":
-                    add(ref.name or "", ref.loc)
-        for named in task.after:
-            add(named.name, named.loc)
-        for mount in task.volumes:
-            volume = self.pipeline.volumes.get(mount.volume)
-            if volume is not None and volume.from_snapshot is not None:
-                add(volume.from_snapshot.name, mount.loc)
-        return list(dict.fromkeys(deps))
+    return linked
 
 
-class _Interface:
-    """A task's inputs seen as a component, for the shared binding checks."""
-
-    def __init__(self, inputs: Sequence[InputSpec]) -> None:
-        self.inputs = {i.name: i for i in inputs}
-        self.component = Component(None, ContainerSpec(image=""), inputs=tuple(inputs))
+def _level_edges(binder: Binder, scope: Scope) -> dict[str, list[str]]:
+    return {name: binder.dependencies(task, scope) for name, task in scope.tasks.items()}
 
 
-_UNKNOWN = object()
-
-
-def _single_ref(value: object) -> Ref | None:
-    if isinstance(value, Template):
-        return value.single_ref
-    if isinstance(value, GraphInputArg | TaskOutputArg):
-        return None
-    return None
-
-
-def _suggest(word: str, names: Sequence[str]) -> str:
-    suggestion = did_you_mean(word, names)
-    return f" ({suggestion})" if suggestion else ""
+def _ordered(
+    scope: Scope, linked: Mapping[int, LinkedTask], edges: Mapping[int, dict[str, list[str]]]
+) -> dict[str, LinkedTask]:
+    """One level's tasks in dependency order with their dependencies; groups likewise."""
+    level = edges[scope.key]
+    result = {}
+    for name in topological_order(list(scope.tasks), level):
+        task = scope.tasks[name]
+        body = _ordered(scope.child(task), linked, edges) if task.is_group else None
+        result[name] = replace(
+            linked[id(task)], dependencies=tuple(sorted(set(level[name]))), group=body
+        )
+    return result
 
 
 def _iter_cycle_problems(
-    pipeline: Pipeline, edges: Mapping[str, Sequence[str]], locs: Mapping[tuple[str, str], Location]
+    scope: Scope,
+    edges: Mapping[str, Sequence[str]],
+    locs: Mapping[tuple[int, str, str], Location],
 ) -> Iterator[YamlpipeError]:
-    for cycle in find_cycles(list(pipeline.tasks), edges):
+    for cycle in find_cycles(list(scope.tasks), edges):
+        at = {(a, b): loc for (level, a, b), loc in locs.items() if level == scope.key}
         steps = [
-            f"{a} (line {locs[(a, b)].line})" if (a, b) in locs else a
+            f"{a} (line {at[(a, b)].line})" if (a, b) in at else a
             for a, b in itertools.pairwise(cycle)
         ]
-        first = locs.get((cycle[0], cycle[1]), pipeline.tasks[cycle[0]].loc)
+        first = at.get((cycle[0], cycle[1]), scope.tasks[cycle[0]].loc)
         yield YamlpipeError(
             first,
             "tasks wait for each other in a cycle: " + " -> ".join([*steps, cycle[-1]]),

@@ -28,6 +28,11 @@ class LinkedTask:
     pipeline: LinkedPipeline | None = None
     """The nested pipeline (or graph component) a `component:` task runs, to be inlined."""
     origin: Origin | None = None
+    group: Mapping[str, LinkedTask] | None = None
+    """A group's body: its tasks, linked, in dependency order (dependencies are siblings)."""
+    group_outputs: tuple[OutputSpec, ...] = ()
+    """A group's outputs, typed: as declared, else as the inner output they come from (the
+    JSON list of every iteration's value, JsonArray, when that task loops)."""
 
     @property
     def name(self) -> str:
@@ -42,6 +47,8 @@ class LinkedTask:
     @property
     def outputs(self) -> tuple[OutputSpec, ...] | None:
         """Declared outputs; None for inline kinds, whose outputs the loader checked."""
+        if self.group is not None:
+            return self.group_outputs
         if self.component is not None:
             return self.component.outputs
         return self.pipeline.pipeline.outputs if self.pipeline is not None else None
@@ -57,3 +64,6 @@ class LinkedPipeline:
     on_exit: LinkedTask | None = None
     component: Component | None = None
     """For a graph component: the component itself (its interface and annotations)."""
+    group: Task | None = None
+    """For a group compiled as a DAG of its own: the group (its tasks hold the body as written;
+    `pipeline` holds it with what it reads from outside turned into inputs)."""

@@ -69,7 +69,9 @@ V2_PLACEHOLDERS = (
     "inputOutputPortName",
     "executorInput",
 )
-TASK_KINDS = ("component", "container", "resource", "snapshot")
+TASK_KINDS = ("component", "container", "resource", "snapshot", "tasks")
+GROUP_KEYS = ("tasks", "outputs", "when", "for_each", "parallelism", "after")
+"""What a group takes: the rest (arguments, settings, ...) belongs on the tasks inside it."""
 PREDICATE_OPS = ("==", "!=", "<", "<=", ">", ">=", "and", "or", "not")
 
 
@@ -318,6 +320,15 @@ class Builder:
     # ---- pipelines ---------------------------------------------------------------------
 
     def pipeline(self, data: dict[str, Any]) -> Pipeline:
+        defaults = data.get("defaults") or {}
+        if "${{" in json.dumps(defaults.get("resources") or {}):
+            self.problems.append(
+                YamlpipeError(
+                    self.loc(("defaults", "resources"), key=True),
+                    "defaults cannot hold values known only at run time",
+                    "set such resources on the tasks that need them",
+                )
+            )
         return Pipeline(
             name=str(data["name"]),
             tasks={
@@ -361,6 +372,11 @@ class Builder:
             tolerations=tuple(self.toleration(t) for t in data.get("tolerations") or ()),
             annotations={k: scalar_text(v) for k, v in (data.get("annotations") or {}).items()},
             labels={k: scalar_text(v) for k, v in (data.get("labels") or {}).items()},
+            image_pull_policy=data.get("image_pull_policy"),
+            affinity=_json_text(data.get("affinity")),
+            sidecars=_json_text([_sidecar(s) for s in data["sidecars"]])
+            if data.get("sidecars")
+            else None,
         )
 
     def retry(self, data: Any) -> Retry:
@@ -392,6 +408,12 @@ class Builder:
             memory_request=_opt_text(data.get("memory_request")),
             gpu=_opt_text(data.get("gpu")),
             gpu_vendor=data.get("gpu_vendor", "nvidia"),
+            limits=tuple(
+                sorted((k, scalar_text(v)) for k, v in (data.get("limits") or {}).items())
+            ),
+            requests=tuple(
+                sorted((k, scalar_text(v)) for k, v in (data.get("requests") or {}).items())
+            ),
         )
 
     def toleration(self, data: dict[str, Any]) -> Toleration:
@@ -416,9 +438,15 @@ class Builder:
             claim=data.get("claim"),
             read_only=bool(data.get("read_only", False)),
             loc=self.loc(path, key=True),
+            source=_json_text(pod_volume_source(data)),
+            size_template=self.template((*path, "size"))
+            if "${{" in str(data.get("size", ""))
+            else None,
         )
 
     def task(self, name: str, data: dict[str, Any], path: Path) -> Task:
+        if "tasks" in data:
+            return self.group(name, data, path)
         kind = next(k for k in TASK_KINDS if k in data)
         for_each = data.get("for_each")
         return Task(
@@ -450,7 +478,49 @@ class Builder:
             display_name=data.get("display_name"),
             loc=self.loc(path, key=True),
             component_loc=self.loc((*path, kind)),
+            resource_templates=tuple(self.resource_templates(data, path)),
         )
+
+    def group(self, name: str, data: dict[str, Any], path: Path) -> Task:
+        """A task with `tasks:`: a sub-pipeline run under its own when / for_each / after."""
+        for key in data:
+            if key not in GROUP_KEYS:
+                self.problems.append(
+                    YamlpipeError(
+                        self.loc((*path, key), key=True),
+                        f"group {name!r} cannot take {key!r}",
+                        "a group takes " + ", ".join(GROUP_KEYS) + f"; put {key!r} on the "
+                        "tasks inside it",
+                        span=len(key),
+                    )
+                )
+        for_each = data.get("for_each")
+        return Task(
+            name=name,
+            kind="group",
+            after=self.names(data.get("after"), (*path, "after")),
+            when=self.condition((*path, "when")) if "when" in data else None,
+            for_each=self.for_each(for_each, (*path, "for_each")) if for_each is not None else None,
+            parallelism=data.get("parallelism"),
+            loc=self.loc(path, key=True),
+            component_loc=self.loc((*path, "tasks"), key=True),
+            tasks={
+                inner: self.task(inner, body, (*path, "tasks", inner))
+                for inner, body in data["tasks"].items()
+            },
+            outputs=self.outputs(data.get("outputs") or [], (*path, "outputs")),
+        )
+
+    def resource_templates(self, data: dict[str, Any], path: Path) -> Any:
+        """Resource values holding expressions (compiled as KFP does, into podSpecPatch)."""
+        resources = data.get("resources") or {}
+        for key, value in resources.items():
+            if key in ("limits", "requests"):
+                for name, item in (value or {}).items():
+                    if "${{" in str(item):
+                        yield self.template((*path, "resources", key, name))
+            elif "${{" in str(value):
+                yield self.template((*path, "resources", key))
 
     def argument(self, name: str, path: Path) -> Argument:
         value = self.get(path)
@@ -558,6 +628,43 @@ class Builder:
             annotations=data.get("annotations") or {},
             loc=self.loc((*path, "volume")),
         )
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
+def _sidecar(data: dict[str, Any]) -> dict[str, Any]:
+    """A sidecar as Argo writes it."""
+    sidecar: dict[str, Any] = {"name": data["name"], "image": data["image"]}
+    for key in ("command", "args"):
+        if data.get(key):
+            sidecar[key] = [scalar_text(v) for v in data[key]]
+    if data.get("env"):
+        sidecar["env"] = [{"name": k, "value": scalar_text(v)} for k, v in data["env"].items()]
+    if data.get("mirror_volume_mounts"):
+        sidecar["mirrorVolumeMounts"] = True
+    return sidecar
+
+
+def pod_volume_source(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A pod volume's Kubernetes source: `{secret: x}` -> `{"secret": {"secretName": "x"}}`."""
+    files: dict[str, Any] = {}  # a Secret's or ConfigMap's keys as files
+    if data.get("items"):
+        files["items"] = [{"key": k, "path": v} for k, v in data["items"].items()]
+    if data.get("default_mode") is not None:
+        files["defaultMode"] = data["default_mode"]
+    if "secret" in data:
+        return {"secret": {"secretName": data["secret"], **files}}
+    if "config_map" in data:
+        return {"configMap": {"name": data["config_map"], **files}}
+    if "empty_dir" in data:
+        empty = data["empty_dir"] or {}
+        fields = {"medium": empty.get("medium"), "sizeLimit": _opt_text(empty.get("size_limit"))}
+        return {"emptyDir": {k: v for k, v in fields.items() if v is not None}}
+    if "host_path" in data:
+        return {"hostPath": {"path": data["host_path"]}}
+    return None
 
 
 def _opt_text(value: Any) -> str | None:

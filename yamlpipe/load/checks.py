@@ -18,6 +18,7 @@ from yamlpipe.spec.model import (
     GraphSpec,
     IfPlaceholder,
     InputSpec,
+    Named,
     OutputPath,
     OutputSpec,
     Pipeline,
@@ -25,6 +26,7 @@ from yamlpipe.spec.model import (
     Task,
     TaskOutputArg,
     V2Placeholder,
+    Volume,
 )
 from yamlpipe.spec.naming import (
     argo_output_name,
@@ -32,6 +34,7 @@ from yamlpipe.spec.naming import (
     output_file,
     python_name,
 )
+from yamlpipe.spec.scope import Scope, Where, iter_scopes
 from yamlpipe.spec.walk import iter_task_templates
 
 V2_OUTPUT_PLACEHOLDERS = ("outputUri", "outputMetadata")
@@ -356,36 +359,44 @@ def find_cycle(depends: dict[str, list[str]]) -> list[str]:
 
 
 class _PipelineChecker:
-    """Checks that every name used in a pipeline file is declared in it."""
+    """Checks that every name used in a pipeline file is declared in it, where it is used:
+    tasks by lexical scope (groups), items by the loop they belong to."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self.inputs = [i.name for i in pipeline.inputs]
-        self.tasks = pipeline.tasks
+        self.root = Scope(pipeline.tasks)
         self.volumes = list(pipeline.volumes)
 
     def iter_problems(self) -> Iterator[YamlpipeError]:
         yield from iter_duplicate_names(self.pipeline.inputs, "input")
         yield from iter_duplicate_names(self.pipeline.outputs, "output")
         yield from iter_output_clashes((o.name, o.loc) for o in self.pipeline.outputs)
-        for task in self.pipeline.tasks.values():
-            yield from self.iter_task_problems(task)
-            yield from _iter_task_output_clashes(task)
+        for scope in iter_scopes(self.root):
+            for task in scope.tasks.values():
+                yield from self.iter_task_problems(task, scope)
+                yield from _iter_task_output_clashes(task)
+            if scope.owner is not None:
+                yield from iter_duplicate_names(scope.owner.outputs, "output")
+                yield from iter_output_clashes((o.name, o.loc) for o in scope.owner.outputs)
+                for output in scope.owner.outputs:
+                    yield from self.iter_output_problems(output, scope, scope.owner)
         if self.pipeline.on_exit is not None:
             yield from self.iter_exit_problems(self.pipeline.on_exit)
         for output in self.pipeline.outputs:
-            yield from self.iter_output_problems(output)
+            yield from self.iter_output_problems(output, self.root, None)
         yield from self.iter_volume_problems()
 
     def iter_task_problems(
-        self, task: Task, *, exit_handler: bool = False
+        self, task: Task, scope: Scope, *, exit_handler: bool = False
     ) -> Iterator[YamlpipeError]:
+        source = task.for_each.source if task.for_each is not None else None
         for template in iter_task_templates(task):
+            where = Where(scope, task, loop_source=template is source)
             for ref in template.refs:
-                yield from self.iter_ref_problems(ref, task, exit_handler)
+                yield from self.iter_ref_problems(ref, where, exit_handler)
         for name in task.after:
-            if name.name not in self.tasks or name.name == task.name:
-                yield self.unknown_task(name.name, name.loc, task, "after")
+            yield from self.iter_after_problems(name, task, scope)
         for mount in task.volumes:
             if mount.volume not in self.volumes:
                 yield YamlpipeError(
@@ -394,6 +405,14 @@ class _PipelineChecker:
                     + _suggest(mount.volume, self.volumes),
                     _declared("volume", self.volumes) + " (under the top-level volumes:)",
                 )
+        volume = self.pipeline.volumes.get(task.snapshot.volume) if task.snapshot else None
+        if task.snapshot is not None and volume is not None and volume.source is not None:
+            yield YamlpipeError(
+                task.snapshot.loc,
+                f"task {task.name!r} snapshots volume {task.snapshot.volume!r}, which is a pod "
+                "volume, not a claim",
+                "snapshot a volume with size or claim",
+            )
         if task.snapshot is not None and task.snapshot.volume not in self.volumes:
             yield YamlpipeError(
                 task.snapshot.loc,
@@ -402,11 +421,18 @@ class _PipelineChecker:
                 _declared("volume", self.volumes),
             )
 
+    def iter_after_problems(self, name: Named, task: Task, scope: Scope) -> Iterator[YamlpipeError]:
+        found = scope.find(name.name)
+        where = Where(scope, task)
+        if found is None or where.encloses(found[1]):
+            yield self.unknown_task(name.name, name.loc, where, "after")
+
     def iter_exit_problems(self, task: Task) -> Iterator[YamlpipeError]:
         for key, present in (
             ("after", task.after),
             ("when", task.when),
             ("for_each", task.for_each),
+            ("tasks", task.is_group),
         ):
             if present:
                 yield YamlpipeError(
@@ -414,34 +440,47 @@ class _PipelineChecker:
                     f"the exit handler cannot use {key!r}",
                     "on_exit runs once at the end of every run, whatever happened",
                 )
-        yield from self.iter_task_problems(task, exit_handler=True)
+        yield from self.iter_task_problems(task, self.root, exit_handler=True)
 
-    def unknown_task(self, name: str, loc: Location, task: Task, what: str) -> YamlpipeError:
-        if name == task.name:
+    def unknown_task(self, name: str, loc: Location, where: Where, what: str) -> YamlpipeError:
+        task = where.task
+        found = where.scope.find(name)
+        if found is not None and task is not None and found[1] is task:
             return YamlpipeError(
                 loc,
                 f"task {task.name!r} refers to itself in {what}",
                 "a task cannot wait for, or use the outputs of, itself",
                 span=len(name),
             )
+        if found is not None:
+            return YamlpipeError(
+                loc,
+                f"{what} names {name!r}, a group this is inside of",
+                "a task inside a group runs as part of it: it cannot wait for the group or use "
+                "its outputs",
+                span=len(name),
+            )
+        visible = where.scope.visible()
+        owner = f"task {task.name!r}" if task is not None else "this output"
+        shown = "tasks in this file: " if where.scope.owner is None else "tasks visible here: "
+        if _hidden(name, self.root):
+            shown = "tasks inside a group are seen only inside it; " + shown
         return YamlpipeError(
             loc,
-            f"task {task.name!r} refers to unknown task {name!r}{_suggest(name, list(self.tasks))}",
-            "tasks in this file: " + ", ".join(self.tasks),
+            f"{owner} refers to unknown task {name!r}{_suggest(name, visible)}",
+            shown + ", ".join(visible),
         )
 
     def iter_ref_problems(
-        self, ref: Ref, task: Task | None, exit_handler: bool
+        self, ref: Ref, where: Where, exit_handler: bool
     ) -> Iterator[YamlpipeError]:
         check = getattr(self, f"check_{ref.kind}_ref")
-        problem = check(ref, task, exit_handler)
+        problem = check(ref, where, exit_handler)
         if problem is not None:
             problem.span = len(ref.text)
             yield problem
 
-    def check_inputs_ref(
-        self, ref: Ref, task: Task | None, exit_handler: bool
-    ) -> YamlpipeError | None:
+    def check_inputs_ref(self, ref: Ref, where: Where, exit_handler: bool) -> YamlpipeError | None:
         if ref.name in self.inputs:
             return None
         return YamlpipeError(
@@ -450,9 +489,7 @@ class _PipelineChecker:
             _declared("input", self.inputs) + " (under the top-level inputs:)",
         )
 
-    def check_tasks_ref(
-        self, ref: Ref, task: Task | None, exit_handler: bool
-    ) -> YamlpipeError | None:
+    def check_tasks_ref(self, ref: Ref, where: Where, exit_handler: bool) -> YamlpipeError | None:
         name = ref.name or ""
         if exit_handler:
             return YamlpipeError(
@@ -460,13 +497,10 @@ class _PipelineChecker:
                 f"the exit handler cannot use {ref.text}",
                 "on_exit runs even when tasks failed; pass ${{ workflow.status }} instead",
             )
-        if task is not None and (name not in self.tasks or name == task.name):
-            return self.unknown_task(name, ref.loc, task, ref.text)
-        if task is None and name not in self.tasks:
-            return YamlpipeError(
-                ref.loc, f"{ref.text} names an unknown task{_suggest(name, list(self.tasks))}"
-            )
-        producer = self.pipeline.tasks[name]
+        found = where.scope.find(name)
+        if found is None or where.encloses(found[1]):
+            return self.unknown_task(name, ref.loc, where, ref.text)
+        producer = found[1]
         known = known_outputs(producer)
         if known is not None and ref.output not in known:
             return YamlpipeError(
@@ -476,38 +510,38 @@ class _PipelineChecker:
                 if known
                 else f"{name!r} has no outputs",
             )
+        if producer.when is not None:
+            return _guarded_output(ref, producer, where)
         return None
 
-    def check_item_ref(
-        self, ref: Ref, task: Task | None, exit_handler: bool
-    ) -> YamlpipeError | None:
-        if task is None or task.for_each is None:
-            where = f"task {task.name!r}" if task else "here"
+    def check_item_ref(self, ref: Ref, where: Where, exit_handler: bool) -> YamlpipeError | None:
+        loops = where.loops()
+        if not loops:
+            what = f"task {where.task.name!r}" if where.task is not None else "here"
             return YamlpipeError(
                 ref.loc,
-                f"{ref.text} is used in {where}, which has no for_each",
-                "add for_each to the task",
+                f"{ref.text} is used in {what}, which has no for_each and is in no looped group",
+                "add for_each to the task, or put it in a group with for_each",
             )
-        items = task.for_each.items
-        if ref.name is None or items is None:
-            return None
-        missing = [
-            i for i, item in enumerate(items) if not (isinstance(item, dict) and ref.name in item)
-        ]
-        if missing:
-            keys = sorted({k for item in items if isinstance(item, dict) for k in item})
+        return _item_key_problem(ref, loops[0], ref.name)
+
+    def check_loops_ref(self, ref: Ref, where: Where, exit_handler: bool) -> YamlpipeError | None:
+        loops = [g for g in where.loops() if g.is_group]
+        match = next((g for g in loops if g.name == ref.name), None)
+        if match is None:
+            names = [g.name for g in loops]
             return YamlpipeError(
                 ref.loc,
-                f"{ref.text}: for_each item {missing[0]} has no key {ref.name!r}"
-                + _suggest(ref.name, keys),
-                "item keys: " + ", ".join(keys)
-                if keys
-                else "the items are not maps; use ${{ item }}",
+                f"{ref.text}: {ref.name!r} is not a looped group around this expression"
+                + _suggest(ref.name or "", names),
+                "looped groups around it: " + ", ".join(names)
+                if names
+                else "loops.GROUP.item names a group with for_each that this task is inside of",
             )
-        return None
+        return _item_key_problem(ref, match, ref.output)
 
     def check_workflow_ref(
-        self, ref: Ref, task: Task | None, exit_handler: bool
+        self, ref: Ref, where: Where, exit_handler: bool
     ) -> YamlpipeError | None:
         if ref.name == "status" and not exit_handler:
             return YamlpipeError(
@@ -515,22 +549,32 @@ class _PipelineChecker:
             )
         return None
 
-    def iter_output_problems(self, output: OutputSpec) -> Iterator[YamlpipeError]:
+    def iter_output_problems(
+        self, output: OutputSpec, scope: Scope, group: Task | None
+    ) -> Iterator[YamlpipeError]:
         source = output.source
         if source is None:
             return
         ref = source.single_ref
-        if ref is None or ref.kind != "tasks":
+        owner = f"group {group.name!r}" if group is not None else "pipeline"
+        if (
+            ref is None
+            or ref.kind != "tasks"
+            or (group is not None and (ref.name or "") not in scope.tasks)
+        ):
+            inner = " of the group" if group is not None else ""
             yield YamlpipeError(
                 source.loc,
-                f"pipeline output {output.name!r} must be exactly one task output",
-                'write from: "${{ tasks.TASK.outputs.OUTPUT }}"',
+                f"{owner} output {output.name!r} must be exactly one output of a task{inner}",
+                'write from: "${{ tasks.TASK.outputs.OUTPUT }}"'
+                + (f" with TASK one of: {', '.join(scope.tasks)}" if group is not None else ""),
             )
             return
-        yield from self.iter_ref_problems(ref, None, False)
+        yield from self.iter_ref_problems(ref, Where(scope), False)
 
     def iter_volume_problems(self) -> Iterator[YamlpipeError]:
         for volume in self.pipeline.volumes.values():
+            yield from self.iter_size_problems(volume)
             source = volume.from_snapshot
             if source is None:
                 continue
@@ -546,6 +590,55 @@ class _PipelineChecker:
                     else "add a task with snapshot: {volume: ...}",
                 )
 
+    def iter_size_problems(self, volume: Volume) -> Iterator[YamlpipeError]:
+        """A volume is created before any task runs: its size may use pipeline inputs only."""
+        for ref in volume.size_template.refs if volume.size_template else ():
+            if ref.kind != "inputs":
+                yield YamlpipeError(
+                    ref.loc,
+                    f"the size of volume {volume.name!r} uses {ref.text}; volumes are created "
+                    "before any task runs, so a size may use pipeline inputs only",
+                    "pass the size as a pipeline input",
+                    span=len(ref.text),
+                )
+            else:
+                yield from self.iter_ref_problems(ref, Where(self.root), False)
+
+
+def _hidden(name: str, root: Scope) -> bool:
+    """Whether some group holds a task of that name (seen only inside the group)."""
+    return any(name in scope.tasks for scope in iter_scopes(root) if scope.owner is not None)
+
+
+def _guarded_output(ref: Ref, producer: Task, where: Where) -> YamlpipeError:
+    """An output read outside the condition that decides whether it exists."""
+    reader = f"task {where.task.name!r}" if where.task is not None else "this output"
+    return YamlpipeError(
+        ref.loc,
+        f"{reader} uses {ref.text}, but {producer.name!r} runs only when its `when` holds: "
+        "whenever it does not, the output does not exist and this fails at run time",
+        f"put {producer.name!r} and what uses its output in one group that carries the `when` "
+        "(tasks: {...})",
+    )
+
+
+def _item_key_problem(ref: Ref, loop: Task, key: str | None) -> YamlpipeError | None:
+    """`item.KEY` of a loop over a static list: every item must have that key."""
+    assert loop.for_each is not None
+    items = loop.for_each.items
+    if key is None or items is None:
+        return None
+    missing = [i for i, item in enumerate(items) if not (isinstance(item, dict) and key in item)]
+    if not missing:
+        return None
+    keys = sorted({k for item in items if isinstance(item, dict) for k in item})
+    return YamlpipeError(
+        ref.loc,
+        f"{ref.text}: for_each item {missing[0]} of {loop.name!r} has no key {key!r}"
+        + _suggest(key, keys),
+        "item keys: " + ", ".join(keys) if keys else "the items are not maps; use ${{ item }}",
+    )
+
 
 def _iter_task_output_clashes(task: Task) -> Iterator[YamlpipeError]:
     """Outputs of an inline container or a resource task that Argo would confuse."""
@@ -557,6 +650,8 @@ def _iter_task_output_clashes(task: Task) -> Iterator[YamlpipeError]:
 
 def known_outputs(task: Task) -> list[str] | None:
     """Outputs a task has by itself; None when they come from a referenced component."""
+    if task.is_group:
+        return [o.name for o in task.outputs]
     if task.container is not None:
         return list(task.container.outputs)
     if task.resource is not None:

@@ -13,7 +13,8 @@ Locate = Callable[[int], Location]
 
 EXPR_HINT = (
     "expressions are ${{ inputs.NAME }}, ${{ tasks.TASK.outputs.OUTPUT }}, ${{ item }}, "
-    "${{ item.KEY }}, ${{ workflow.name }}, ${{ workflow.uid }} or ${{ workflow.status }}"
+    "${{ item.KEY }}, ${{ loops.GROUP.item }}, ${{ workflow.name }}, ${{ workflow.uid }} or "
+    "${{ workflow.status }}"
 )
 WORKFLOW_FIELDS = ("name", "uid", "status")
 
@@ -23,13 +24,15 @@ _REF_FORMS = (
     ("inputs", re.compile(rf"inputs\.?({_NAME})")),
     ("tasks", re.compile(rf"tasks\.?({_NAME})\.outputs\.?({_NAME})")),
     ("item", re.compile(rf"item(?:\.?({_NAME}))?")),
+    ("loops", re.compile(rf"loops\.?({_NAME})\.item(?:\.?({_NAME}))?")),
     ("workflow", re.compile(r"workflow\.([A-Za-z_]+)")),
 )
 
 
 @dataclass(frozen=True)
 class Ref:
-    """One `${{ ... }}` reference. `name` is the input, task, item key or workflow field."""
+    """One `${{ ... }}` reference. `name` is the input, task, item key or workflow field; for
+    `loops.GROUP.item.KEY` it is the group and `output` the key."""
 
     kind: str
     name: str | None = None
@@ -276,7 +279,7 @@ class _ConditionParser:
             )
         if tok.text in ("true", "false", "True", "False"):
             return Const(tok.text.lower() == "true", loc)
-        if tok.text.startswith(("inputs.", "tasks.", "item", "workflow.")):
+        if tok.text.startswith(("inputs.", "tasks.", "item", "loops.", "workflow.")):
             raise YamlpipeError(
                 loc,
                 f"{tok.text!r} in condition {self.text!r} is a bare word, not an expression",

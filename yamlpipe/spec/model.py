@@ -246,6 +246,9 @@ class Resources:
     memory_request: str | None = None
     gpu: str | None = None
     gpu_vendor: str = "nvidia"
+    limits: tuple[tuple[str, str], ...] = ()
+    """Other resources' limits (TPUs, ephemeral storage), sorted by name."""
+    requests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,9 +348,14 @@ class TaskSettings:
     tolerations: tuple[Toleration, ...] = ()
     annotations: Mapping[str, str] = field(default_factory=_empty)
     labels: Mapping[str, str] = field(default_factory=_empty)
+    image_pull_policy: str | None = None
+    affinity: str | None = None
+    """A Kubernetes Affinity as JSON text (kept as text so settings stay hashable)."""
+    sidecars: str | None = None
+    """Argo sidecars as JSON text."""
 
 
-TaskKind = TypingLiteral["component", "container", "resource", "snapshot"]
+TaskKind = TypingLiteral["component", "container", "resource", "snapshot", "group"]
 
 
 @dataclass(frozen=True)
@@ -379,6 +387,17 @@ class Task:
     display_name: str | None = None
     loc: Location = NOWHERE
     component_loc: Location = NOWHERE
+    tasks: Mapping[str, Task] = field(default_factory=_empty)
+    """A group's body (KFP's Condition / ParallelFor / ExitHandler / SubGraph): its own tasks,
+    run once (or once per item), all under the group's `when`."""
+    outputs: tuple[OutputSpec, ...] = ()
+    """A group's outputs, each `from` one of its tasks' outputs."""
+    resource_templates: tuple[Template, ...] = ()
+    """Resource values known only at run time (`cpu: "${{ inputs.cpu }}"`), parsed."""
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
 
 
 @dataclass(frozen=True)
@@ -395,6 +414,11 @@ class Volume:
     claim: str | None = None
     read_only: bool = False
     loc: Location = NOWHERE
+    source: str | None = None
+    """For a pod volume (Secret, ConfigMap, emptyDir, hostPath): its Kubernetes volume source
+    as JSON text, e.g. `{"secret": {"secretName": "x"}}`."""
+    size_template: Template | None = None
+    """A size given by pipeline inputs (`"${{ inputs.size }}"`), parsed."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from yamlpipe.generate.dsl.context import PipelineConf
 from yamlpipe.generate.dsl.emit import EmittedPipeline, RecordedPipeline, emit_pipeline
 from yamlpipe.generate.dsl.factory import ComponentReference, TaskFactory
-from yamlpipe.generate.dsl.groups import Condition, ExitHandler, ParallelFor
+from yamlpipe.generate.dsl.groups import (
+    Condition,
+    ExitHandler,
+    ParallelFor,
+    SubGraph,
+    graph_component,
+)
 from yamlpipe.generate.dsl.ops import (
     VOLUME_MODE_ROM,
     VOLUME_MODE_RWM,
@@ -14,6 +20,7 @@ from yamlpipe.generate.dsl.ops import (
     ContainerOp,
     PipelineVolume,
     ResourceOp,
+    Sidecar,
     UnsupportedFeature,
     VolumeOp,
     VolumeSnapshotOp,
@@ -55,10 +62,13 @@ DSL_NAMES = (
     "PipelineParam",
     "PipelineVolume",
     "ResourceOp",
+    "Sidecar",
+    "SubGraph",
     "VolumeOp",
     "VolumeSnapshotOp",
     "component",
     "get_pipeline_conf",
+    "graph_component",
     "pipeline",
     "python_component",
 )
@@ -87,6 +97,8 @@ __all__ = [
     "PipelineVolume",
     "RecordedPipeline",
     "ResourceOp",
+    "Sidecar",
+    "SubGraph",
     "TaskFactory",
     "UnsupportedFeature",
     "VolumeOp",
@@ -94,6 +106,7 @@ __all__ = [
     "component",
     "emit_pipeline",
     "get_pipeline_conf",
+    "graph_component",
     "is_pipeline_function",
     "pipeline",
     "python_component",

@@ -14,6 +14,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.generate.dsl.params import loop_item_name
 from yamlpipe.generate.pysource import shown_path
 from yamlpipe.spec.naming import k8s_name
 
@@ -60,6 +61,39 @@ class Loop:
     parallelism: int | None
     loc: Location
 
+    @property
+    def item_name(self) -> str:
+        """The item's name as KFP gives it (what its `{{pipelineparam}}` marker carries)."""
+        return loop_item_name(self.code, self.items)
+
+
+@dataclass(eq=False)
+class Group:
+    """A KFP group (Condition, ParallelFor, ExitHandler, SubGraph, graph component) or the
+    pipeline itself (kind `pipeline`): what was created inside it, in order."""
+
+    kind: str
+    name: str
+    loc: Location
+    parent: Group | None = None
+    condition: ConditionOperator | None = None
+    loop: Loop | None = None
+    parallelism: int | None = None
+    children: list[BaseOp | Group] = field(default_factory=list)
+    dependent_names: list[str] = field(default_factory=list)
+    origin: Any = None
+    """For a graph component's group: the function it runs (to recognise recursion)."""
+
+    def after(self, *ops: Any) -> Group:
+        """KFP's `OpsGroup.after()`: the whole group waits for these tasks."""
+        for op in ops:
+            name = getattr(op, "name", None)
+            if not isinstance(name, str):
+                raise YamlpipeError(caller_location(), f"after() takes tasks, not {op!r}")
+            if name not in self.dependent_names:
+                self.dependent_names.append(name)
+        return self
+
 
 @dataclass
 class PipelineConf:
@@ -70,6 +104,8 @@ class PipelineConf:
     ttl_seconds: int | None = None
     image_pull_secrets: list[str] = field(default_factory=list)
     node_selector: dict[str, str] = field(default_factory=dict)
+    image_pull_policy: str | None = None
+    op_transformers: list[Any] = field(default_factory=list)
 
     def set_timeout(self, seconds: int) -> PipelineConf:
         self.timeout = int(seconds)
@@ -91,6 +127,30 @@ class PipelineConf:
         self.node_selector[label_name] = value
         return self
 
+    def set_image_pull_policy(self, policy: str) -> PipelineConf:
+        """The pull policy of every container that does not set its own."""
+        if policy not in ("Always", "IfNotPresent", "Never"):
+            raise YamlpipeError(
+                caller_location(),
+                f"image pull policy {policy!r} is not one of Always, IfNotPresent, Never",
+            )
+        self.image_pull_policy = policy
+        return self
+
+    def add_op_transformer(self, transformer: Any) -> PipelineConf:
+        """A function applied to every task once the pipeline function has run."""
+        self.op_transformers.append(transformer)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise YamlpipeError(
+            caller_location(),
+            f"PipelineConf.{name} is not supported by yamlpipe pipelines",
+            "see docs/python.md for what the DSL can express",
+        )
+
 
 def _secret_name(secret: Any) -> str:
     if isinstance(secret, dict):
@@ -105,12 +165,12 @@ class PipelineBuilder:
     ops: dict[str, BaseOp] = field(default_factory=dict)
     volumes: dict[str, VolumeDefinition] = field(default_factory=dict)
     inputs: dict[str, PipelineParam] = field(default_factory=dict)
-    conditions: list[ConditionOperator] = field(default_factory=list)
-    loops: list[Loop] = field(default_factory=list)
+    root: Group = field(default_factory=lambda: Group("pipeline", "", Location("<pipeline>")))
+    open_groups: list[Group] = field(default_factory=list)
     exit_op: BaseOp | None = None
     conf: PipelineConf = field(default_factory=PipelineConf)
     taken: set[str] = field(default_factory=set)
-    loop_count: int = 0
+    group_count: int = 0
 
     def unique_name(self, human_name: str, fallback: str = "task") -> str:
         """KFP's rule: a Kubernetes-style name, made unique with -2, -3, ..."""
@@ -121,19 +181,28 @@ class PipelineBuilder:
         self.taken.add(name)
         return name
 
-    def open_loop(self, items: Any, parallelism: int | None, loc: Location) -> Loop:
-        if self.loops:
-            raise YamlpipeError(
-                loc,
-                "a ParallelFor inside another ParallelFor cannot be written as a yamlpipe "
-                "pipeline (a task has one for_each)",
-                "loop over the combined items in one ParallelFor, or move the inner loop "
-                "into a pipeline of its own used as a component",
-            )
-        self.loop_count += 1
-        loop = Loop(self.loop_count, items, parallelism, loc)
-        self.loops.append(loop)
-        return loop
+    @property
+    def current(self) -> Group:
+        """The innermost open group (the pipeline itself outside every `with`)."""
+        return self.open_groups[-1] if self.open_groups else self.root
+
+    def next_group_id(self) -> int:
+        """KFP's pipeline-wide group counter (group names end in it)."""
+        self.group_count += 1
+        return self.group_count
+
+    def open_group(self, kind: str, loc: Location, name: str | None = None, **fields: Any) -> Group:
+        """A new group inside the current one, named as KFP names it (`condition-3`)."""
+        prefix = kind.replace("_", "-") + (f"-{name}" if name else "")
+        group_name = self.unique_name(f"{prefix}-{self.next_group_id()}".replace("_", "-"))
+        group = Group(kind, group_name, loc, self.current, **fields)
+        self.current.children.append(group)
+        self.open_groups.append(group)
+        return group
+
+    def close_group(self, group: Group) -> None:
+        if self.open_groups and self.open_groups[-1] is group:
+            self.open_groups.pop()
 
 
 _CURRENT: ContextVar[PipelineBuilder | None] = ContextVar("yamlpipe_pipeline", default=None)

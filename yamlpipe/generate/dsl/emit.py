@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from yamlpipe.errors import NOWHERE, Location, YamlpipeError
-from yamlpipe.generate.dsl.context import Loop, PipelineBuilder
+from yamlpipe.generate.dsl.context import Group, Loop, PipelineBuilder
 from yamlpipe.generate.dsl.factory import ComponentReference
 from yamlpipe.generate.dsl.ops import (
     BaseOp,
@@ -22,7 +22,12 @@ from yamlpipe.generate.dsl.ops import (
     VolumeDefinition,
     VolumeSnapshotOp,
 )
-from yamlpipe.generate.dsl.params import MARKER, ConditionOperator, PipelineParam, parse_loop_name
+from yamlpipe.generate.dsl.params import (
+    MARKER,
+    ConditionOperator,
+    PipelineParam,
+    split_loop_name,
+)
 from yamlpipe.load import dump_yaml
 from yamlpipe.spec.naming import k8s_name
 
@@ -51,6 +56,9 @@ class EmittedPipeline:
 
     data: Data
     components: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, ...], Location] = field(default_factory=dict)
+    """Where each task and group of the YAML was created: its path in the data (`tasks`,
+    NAME, `tasks`, INNER, ...) -> the line of Python that created it."""
 
     @property
     def text(self) -> str:
@@ -62,7 +70,8 @@ def emit_pipeline(
 ) -> EmittedPipeline:
     """The pipeline YAML data, with component references relative to `base_dir`."""
     emitter = _Emitter(recorded, base_dir.resolve(), components_dir)
-    return EmittedPipeline(emitter.pipeline(), dict(sorted(emitter.files.items())))
+    data = emitter.pipeline()
+    return EmittedPipeline(data, dict(sorted(emitter.files.items())), emitter.origins)
 
 
 def format_duration(seconds: int) -> str:
@@ -82,6 +91,102 @@ def _compact(pairs: Iterable[tuple[str, Any]]) -> Data:
     return {k: v for k, v in pairs if v is not None and v != {} and v != []}
 
 
+Chain = tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Where an expression is written: the groups written out around it (outermost first)
+    and the loops it runs in (innermost last)."""
+
+    chain: Chain = ()
+    loops: tuple[Group, ...] = ()
+
+
+class _Layout:
+    """How KFP's groups become the pipeline file's: a group holding one task only puts its
+    `when` / loop on that task; an empty one vanishes; the others become groups (`tasks:`).
+    An ExitHandler's body stays in the pipeline's own tasks when a volume is restored from a
+    snapshot (volumes are created before any group runs)."""
+
+    def __init__(self, builder: PipelineBuilder) -> None:
+        self.builder = builder
+        self.chains: dict[int, Chain] = {}
+        self.collapsed: dict[int, Group] = {}
+        self.mode_of: dict[int, str] = {}
+        self.by_name: dict[str, BaseOp | Group] = dict(builder.ops)
+        self.walk(builder.root, ())
+
+    def walk(self, group: Group, chain: Chain) -> None:
+        for child in group.children:
+            self.chains[id(child)] = chain
+            if not isinstance(child, Group):
+                continue
+            self.by_name[child.name] = child
+            mode = self.mode(child)
+            self.mode_of[id(child)] = mode
+            if mode == "transparent":
+                self.walk(child, chain)
+            elif mode == "collapsed":
+                op = child.children[0]
+                self.chains[id(op)] = chain
+                self.collapsed[id(op)] = child
+            elif mode == "group":
+                self.walk(child, (*chain, child))
+
+    def mode(self, group: Group) -> str:
+        ops = [c for c in group.children if not isinstance(c, Group)]
+        if not _has_ops(group):
+            return "empty"
+        if group.kind == "exit_handler" and any(
+            v.from_snapshot for v in self.builder.volumes.values()
+        ):
+            return "transparent"
+        if len(group.children) == 1 and len(ops) == 1:
+            return "collapsed"
+        return "group"
+
+    def loops(self, chain: Chain) -> tuple[Group, ...]:
+        return tuple(g for g in chain if g.loop is not None)
+
+    def visible_name(self, target: BaseOp | Group, chain: Chain) -> str | None:
+        """The name by which a task or group is seen from inside `chain`: itself, or the
+        outermost group around it that is not around the reader; None when it is around the
+        reader (or was not written out)."""
+        if isinstance(target, Group) and target in chain:
+            return None
+        own = self.chains.get(id(target), ())
+        common = _common_length(own, chain)
+        if len(own) > common:
+            return own[common].name
+        if isinstance(target, Group):
+            mode = self.mode_of.get(id(target))
+            if mode == "collapsed":
+                return target.children[0].name
+            return target.name if mode == "group" else None
+        return target.name
+
+
+def _iter_groups(group: Group) -> Iterator[Group]:
+    for child in group.children:
+        if isinstance(child, Group):
+            yield child
+            yield from _iter_groups(child)
+
+
+def _has_ops(group: Group) -> bool:
+    return any(not isinstance(c, Group) or _has_ops(c) for c in group.children)
+
+
+def _common_length(a: Chain, b: Chain) -> int:
+    count = 0
+    for left, right in zip(a, b, strict=False):
+        if left is not right:
+            break
+        count += 1
+    return count
+
+
 class _Emitter:
     def __init__(self, recorded: RecordedPipeline, base_dir: Path, components_dir: str) -> None:
         self.recorded = recorded
@@ -91,13 +196,24 @@ class _Emitter:
         self.files: dict[str, str] = {}
         self.generated: dict[int, str] = {}
         self.op: BaseOp | None = None
+        self.where: Any = None
+        """The task or group being written (errors point at its line)."""
         self.uses: set[str] = set()
+        self.layout = _Layout(recorded.builder)
+        self.context = _Context()
+        self.group_data: dict[int, Data] = {}
+        self.group_outputs: dict[int, dict[str, str]] = {}
+        self.origins: dict[tuple[str, ...], Location] = {}
 
     # ---- the whole pipeline --------------------------------------------------------------
 
     def pipeline(self) -> Data:
         recorded, builder = self.recorded, self.builder
-        tasks = {name: self.task(op) for name, op in builder.ops.items()}
+        tasks = self.level(builder.root, ())
+        for key, outputs in self.group_outputs.items():
+            self.group_data[key]["outputs"] = [
+                {"name": name, "from": source} for name, source in outputs.items()
+            ]
         if not tasks:
             raise YamlpipeError(
                 recorded.loc,
@@ -110,10 +226,19 @@ class _Emitter:
                 ("description", recorded.description),
                 ("inputs", list(recorded.inputs)),
                 ("settings", self.settings()),
-                ("defaults", _compact([("node_selector", dict(builder.conf.node_selector))])),
+                ("defaults", self.defaults()),
                 ("volumes", {k: self.volume(v) for k, v in builder.volumes.items()}),
                 ("tasks", tasks),
-                ("on_exit", self.task(builder.exit_op) if builder.exit_op else None),
+                ("on_exit", self.exit_task(builder.exit_op)),
+            ]
+        )
+
+    def defaults(self) -> Data:
+        conf = self.builder.conf
+        return _compact(
+            [
+                ("image_pull_policy", conf.image_pull_policy),
+                ("node_selector", dict(conf.node_selector)),
             ]
         )
 
@@ -131,10 +256,12 @@ class _Emitter:
     def volume(self, volume: VolumeDefinition) -> Data:
         if volume.claim is not None:
             return {"claim": volume.claim}
+        if volume.pod is not None:
+            return dict(volume.pod)
         modes = volume.modes if volume.modes != ["ReadWriteOnce"] else None
         return _compact(
             [
-                ("size", volume.size),
+                ("size", self.text(volume.size) if volume.size is not None else None),
                 ("access_modes", modes),
                 ("storage_class", volume.storage_class),
                 ("from_snapshot", volume.from_snapshot),
@@ -145,24 +272,77 @@ class _Emitter:
 
     # ---- one task ------------------------------------------------------------------------
 
-    def task(self, op: BaseOp) -> Data:
-        self.op, self.uses = op, set()
+    def exit_task(self, op: BaseOp | None) -> Data | None:
+        if op is None:
+            return None
+        self.origins[("on_exit",)] = op.loc
+        return self.task(op, ())
+
+    def record_origin(self, chain: Chain, name: str, loc: Location) -> None:
+        path = tuple(part for g in chain for part in ("tasks", g.name))
+        self.origins[(*path, "tasks", name)] = loc
+
+    def level(self, group: Group, chain: Chain) -> Data:
+        """The tasks written at one level: tasks, groups, tasks standing for a group."""
+        tasks: Data = {}
+        for child in group.children:
+            if not isinstance(child, Group):
+                tasks[child.name] = self.task(child, chain)
+                continue
+            mode = self.layout.mode_of[id(child)]
+            if mode == "transparent":
+                tasks.update(self.level(child, chain))
+            elif mode == "collapsed":
+                op = child.children[0]
+                assert isinstance(op, BaseOp)
+                tasks[op.name] = self.task(op, chain, child)
+            elif mode == "group":
+                tasks[child.name] = self.group(child, chain)
+        return tasks
+
+    def group(self, group: Group, chain: Chain) -> Data:
+        """A group: its `when` or loop (read outside it), `after`, and its tasks."""
+        self.op, self.where, self.uses = None, group, set()
+        self.record_origin(chain, group.name, group.loc)
+        self.context = _Context(chain, self.layout.loops(chain))
+        when = self.when(group.condition)
+        loop = self.loop(group.loop)
+        after = self.after_names(group.dependent_names, chain, group)
+        data = _compact(
+            [("when", when), ("after", after), *loop, ("parallelism", _subgraph_limit(group))]
+        )
+        data["tasks"] = self.level(group, (*chain, group))
+        self.group_data[id(group)] = data
+        return data
+
+    def task(self, op: BaseOp, chain: Chain, collapsed: Group | None = None) -> Data:
+        self.op, self.where, self.uses = op, op, set()
+        if chain or op is not self.builder.exit_op:
+            self.record_origin(chain, op.name, op.loc)
+        loops = self.layout.loops(chain)
+        own = (collapsed,) if collapsed is not None and collapsed.loop is not None else ()
+        self.context = _Context(chain, loops)
+        loop = self.loop(collapsed.loop if collapsed is not None else None)
+        self.context = _Context(chain, (*loops, *own))
         kind, body = self.body(op)
         arguments = self.arguments(op) if isinstance(op, ContainerOp) and op.component else None
         env = self.env(op) if isinstance(op, ContainerOp) else None
-        loop = self.loop(op.loop)
-        when = self.when(op.conditions)
+        when = self.when(collapsed.condition if collapsed is not None else None)
+        names = [*op.dependent_names, *(collapsed.dependent_names if collapsed else ())]
         return _compact(
             [
                 ("display_name", op.display_name),
                 ("when", when),
-                ("after", self.after(op)),
+                ("after", self.after_names(names, chain, op)),
                 *loop,
                 (kind, body),
                 ("arguments", arguments),
                 ("volumes", self.mounts(op) if isinstance(op, ContainerOp) else None),
                 ("env", env),
-                ("resources", dict(op.resources) if isinstance(op, ContainerOp) else None),
+                ("resources", self.resources(op) if isinstance(op, ContainerOp) else None),
+                ("image_pull_policy", getattr(op, "image_pull_policy", None)),
+                ("affinity", op.affinity),
+                ("sidecars", list(getattr(op, "sidecars", []))),
                 ("node_selector", dict(op.node_selector)),
                 ("tolerations", list(op.tolerations)),
                 ("retry", self.retry(op.retry)),
@@ -221,8 +401,27 @@ class _Emitter:
             ]
         )
 
+    def resources(self, op: ContainerOp) -> Data:
+        """Resources; run-time values become expressions (compiled into podSpecPatch)."""
+        return {
+            key: {k: self.text(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else self.text(value)
+            if isinstance(value, PipelineParam)
+            else value
+            for key, value in op.resources.items()
+        }
+
     def arguments(self, op: ContainerOp) -> Data:
-        return {name: self.value(value) for name, value in op.component_arguments.items()}
+        return {name: self.argument(value) for name, value in op.component_arguments.items()}
+
+    def argument(self, value: Any) -> Any:
+        """A component argument. A list or map holding run-time values is passed as KFP
+        passes it: its JSON text (keys sorted), each value an expression inside it."""
+        converted = self.value(value)
+        if isinstance(converted, list | dict) and _holds_expression(converted):
+            return json.dumps(converted, sort_keys=True)
+        return converted
 
     def env(self, op: ContainerOp) -> Data:
         return {
@@ -244,15 +443,20 @@ class _Emitter:
             for path, mount in op.mounts.items()
         }
 
-    def after(self, op: BaseOp) -> Any:
-        names = [
-            n
-            for n in op.dependent_names
-            if n != op.name and n in self.builder.ops and n not in self.uses
-        ]
-        if not names:
+    def after_names(self, names: list[str], chain: Chain, reader: BaseOp | Group) -> Any:
+        """`after` as seen from where the reader is written (a task inside another group is
+        waited for through that group)."""
+        found: list[str] = []
+        for name in names:
+            target = self.layout.by_name.get(name)
+            visible = self.layout.visible_name(target, chain) if target is not None else None
+            if visible is None or visible in self.uses or visible == getattr(reader, "name", ""):
+                continue
+            if visible not in found:
+                found.append(visible)
+        if not found:
             return None
-        return names[0] if len(names) == 1 else names
+        return found[0] if len(found) == 1 else found
 
     def loop(self, loop: Loop | None) -> list[tuple[str, Any]]:
         if loop is None:
@@ -272,10 +476,8 @@ class _Emitter:
             )
         return item
 
-    def when(self, conditions: tuple[ConditionOperator, ...]) -> str | None:
-        if not conditions:
-            return None
-        return " and ".join(self.comparison(c) for c in conditions)
+    def when(self, condition: ConditionOperator | None) -> str | None:
+        return self.comparison(condition) if condition is not None else None
 
     def comparison(self, condition: ConditionOperator) -> str:
         if condition.operator not in _COMPARISONS:
@@ -360,9 +562,15 @@ class _Emitter:
             return self.task_output(op_name, name)
         if name in self.builder.inputs:
             return f"${{{{ inputs{_ref_name(name)} }}}}"
-        loop = parse_loop_name(name)
-        if loop is not None:
-            return self.loop_item_expression(*loop)
+        base, key = split_loop_name(name)
+        codes = [g.loop.code for g in self.context.loops if g.loop and g.loop.item_name == base]
+        if codes:
+            return self.loop_item_expression(codes[-1], key)
+        if self.names_a_loop_item(base):
+            raise self.error(
+                "a ParallelFor item is used outside its loop",
+                "use the loop item only in tasks created inside the `with dsl.ParallelFor`",
+            )
         if param is not None and param.value is not None:
             return str(param.value)
         raise self.error(f"{{{{pipelineparam:op=;name={name}}}}} is not an input of this pipeline")
@@ -375,19 +583,45 @@ class _Emitter:
                 "pipeline",
                 "mount the volume with pvolumes={path: vop.volume} instead",
             )
-        if op_name not in self.builder.ops and not (exit_op and exit_op.name == op_name):
+        producer = self.builder.ops.get(op_name)
+        if producer is None and not (exit_op and exit_op.name == op_name):
             raise self.error(f"task {op_name!r} is not part of this pipeline")
-        self.uses.add(op_name)
-        return f"${{{{ tasks{_ref_name(op_name)}.outputs{_ref_name(name)} }}}}"
+        if producer is None:
+            raise self.error(f"task {op_name!r} is the exit handler; its outputs are not seen")
+        own = self.layout.chains.get(id(producer), ())
+        common = _common_length(own, self.context.chain)
+        source = f"${{{{ tasks{_ref_name(op_name)}.outputs{_ref_name(name)} }}}}"
+        exported = own[common:]
+        if exported:
+            source = self.export(exported, f"{op_name}-{name}", source)
+        self.uses.add(exported[0].name if exported else op_name)
+        return source
+
+    def export(self, groups: Chain, output: str, source: str) -> str:
+        """A value from inside groups, read outside them: each group, innermost first, lists it
+        among its outputs; the reader reads the outermost group's."""
+        for group in reversed(groups):
+            self.group_outputs.setdefault(id(group), {})[output] = source
+            source = f"${{{{ tasks{_ref_name(group.name)}.outputs{_ref_name(output)} }}}}"
+        return source
+
+    def names_a_loop_item(self, name: str) -> bool:
+        return any(
+            g.loop.item_name == name for g in _iter_groups(self.builder.root) if g.loop is not None
+        )
 
     def loop_item_expression(self, code: int, key: str | None) -> str:
-        loop = self.op.loop if self.op else None
-        if loop is None or loop.code != code:
+        loops = self.context.loops
+        index = next((i for i, g in enumerate(loops) if g.loop and g.loop.code == code), None)
+        if index is None:
             raise self.error(
                 "a ParallelFor item is used outside its loop",
                 "use the loop item only in tasks created inside the `with dsl.ParallelFor`",
             )
-        return f"${{{{ item{_ref_name(key) if key else ''} }}}}"
+        suffix = _ref_name(key) if key else ""
+        if index == len(loops) - 1:
+            return f"${{{{ item{suffix} }}}}"
+        return f"${{{{ loops{_ref_name(loops[index].name)}.item{suffix} }}}}"
 
     # ---- component files ------------------------------------------------------------------
 
@@ -414,8 +648,13 @@ class _Emitter:
         return path
 
     def error(self, message: str, hint: str | None = None) -> YamlpipeError:
-        loc = self.op.loc if self.op is not None else Location("<pipeline>")
+        loc = getattr(self.where, "loc", None) or Location("<pipeline>")
         return YamlpipeError(loc, message, hint)
+
+
+def _subgraph_limit(group: Group) -> int | None:
+    """KFP's SubGraph(parallelism=N): N of its tasks at once (a loop's is written with it)."""
+    return group.parallelism if group.loop is None else None
 
 
 def _cache(op: BaseOp) -> Any:
@@ -423,6 +662,16 @@ def _cache(op: BaseOp) -> Any:
     if op.enable_caching is False or staleness == "P0D":
         return False
     return {"max_staleness": staleness} if staleness else None
+
+
+def _holds_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${{" in value
+    if isinstance(value, dict):
+        return any(_holds_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_expression(v) for v in value)
+    return False
 
 
 def _holds_param(value: Any) -> bool:

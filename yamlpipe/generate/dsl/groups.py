@@ -1,15 +1,27 @@
-"""KFP's groups as context managers: Condition (-> `when`), ParallelFor (-> `for_each`),
-ExitHandler (-> `on_exit`). A task takes the groups open when it is created."""
+"""KFP's groups as context managers: Condition, ParallelFor, ExitHandler, SubGraph and
+`@graph_component` functions. Each records a group in the pipeline being built; the tasks
+created inside belong to it (the emitter writes them as a group, `tasks:`)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from yamlpipe.errors import YamlpipeError
-from yamlpipe.generate.dsl.context import PipelineBuilder, caller_location, current_builder
+from yamlpipe.generate.dsl.context import (
+    Group,
+    Loop,
+    PipelineBuilder,
+    caller_location,
+    current_builder,
+)
 from yamlpipe.generate.dsl.ops import BaseOp
 from yamlpipe.generate.dsl.params import ConditionOperator, LoopArguments, PipelineParam
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _require_builder(what: str) -> PipelineBuilder:
@@ -23,7 +35,39 @@ def _require_builder(what: str) -> PipelineBuilder:
     return builder
 
 
-class Condition:
+class _GroupContext:
+    """Opens a group on `with`, closes it on leaving; `.after()` as KFP's OpsGroup."""
+
+    _group: Group | None = None
+    _builder: PipelineBuilder | None = None
+    _dependent: list[Any]
+
+    def _open(self, builder: PipelineBuilder, group: Group) -> None:
+        self._builder, self._group = builder, group
+        group.after(*getattr(self, "_dependent", []))
+
+    def after(self, *ops: Any) -> Any:
+        if self._group is not None:
+            self._group.after(*ops)
+        else:
+            self._dependent = [*getattr(self, "_dependent", []), *ops]
+        return self
+
+    @property
+    def name(self) -> str | None:
+        return self._group.name if self._group is not None else None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._builder is not None and self._group is not None:
+            self._builder.close_group(self._group)
+
+
+class Condition(_GroupContext):
     """Tasks created inside run only when the condition holds."""
 
     def __init__(self, condition: ConditionOperator, name: str | None = None) -> None:
@@ -33,25 +77,18 @@ class Condition:
                 f"Condition takes a comparison such as `task.output == 'heads'`, not {condition!r}",
             )
         self.condition = condition
-        self.name = name
-        self._builder: PipelineBuilder | None = None
+        self.human_name = name
 
     def __enter__(self) -> Condition:
-        self._builder = _require_builder("dsl.Condition")
-        self._builder.conditions.append(self.condition)
+        builder = _require_builder("dsl.Condition")
+        group = builder.open_group(
+            "condition", caller_location(), self.human_name, condition=self.condition
+        )
+        self._open(builder, group)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._builder is not None:
-            self._builder.conditions.pop()
 
-
-class ParallelFor:
+class ParallelFor(_GroupContext):
     """Tasks created inside run once per item, `parallelism` at a time."""
 
     def __init__(self, loop_args: Any, parallelism: int | None = None) -> None:
@@ -62,29 +99,40 @@ class ParallelFor:
                 caller_location(),
                 f"ParallelFor takes a list or a run-time value, not {type(loop_args).__name__}",
             )
-        if parallelism is not None and parallelism < 1:
-            raise YamlpipeError(caller_location(), "ParallelFor parallelism must be at least 1")
+        if isinstance(loop_args, list) and not loop_args:
+            raise YamlpipeError(caller_location(), "ParallelFor over an empty list")
+        if parallelism is not None and parallelism < 0:
+            raise YamlpipeError(caller_location(), "ParallelFor parallelism must be at least 0")
         self.items = loop_args
-        self.parallelism = parallelism
-        self._builder: PipelineBuilder | None = None
+        self.parallelism = parallelism or None
 
     def __enter__(self) -> LoopArguments:
         builder = _require_builder("dsl.ParallelFor")
-        loop = builder.open_loop(self.items, self.parallelism, caller_location())
-        self._builder = builder
-        return LoopArguments(loop.code, self.items)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._builder is not None:
-            self._builder.loops.pop()
+        loc = caller_location()
+        # KFP numbers a static list's items before the group itself.
+        code = builder.next_group_id() if isinstance(self.items, list) else 0
+        group = builder.open_group("for_loop", loc, parallelism=self.parallelism)
+        group.loop = Loop(code or builder.group_count, self.items, self.parallelism, loc)
+        self._open(builder, group)
+        return LoopArguments(group.loop.code, self.items)
 
 
-class ExitHandler:
+class SubGraph(_GroupContext):
+    """KFP's SubGraph: tasks inside run as one group, at most `parallelism` at a time."""
+
+    def __init__(self, parallelism: int) -> None:
+        if parallelism < 1:
+            raise YamlpipeError(caller_location(), "SubGraph parallelism must be at least 1")
+        self.parallelism = parallelism
+
+    def __enter__(self) -> SubGraph:
+        builder = _require_builder("dsl.SubGraph")
+        group = builder.open_group("subgraph", caller_location(), parallelism=self.parallelism)
+        self._open(builder, group)
+        return self
+
+
+class ExitHandler(_GroupContext):
     """`exit_op` runs when the pipeline ends, whatever happened (the pipeline's `on_exit`)."""
 
     def __init__(self, exit_op: BaseOp, name: str | None = None) -> None:
@@ -97,24 +145,58 @@ class ExitHandler:
                 "a pipeline has one ExitHandler",
                 "put every task inside the one `with dsl.ExitHandler(...)`",
             )
-        if exit_op.conditions or exit_op.loop or exit_op.dependent_names:
+        if exit_op.group is not builder.root or exit_op.dependent_names:
             raise YamlpipeError(
                 caller_location(),
                 f"the exit task {exit_op.name!r} cannot have conditions, loops or after()",
             )
         exit_op.is_exit_handler = True
         builder.ops.pop(exit_op.name, None)
+        builder.root.children.remove(exit_op)
         builder.exit_op = exit_op
         self.exit_op = exit_op
-        self.name = name
+        self.display_name = name
 
     def __enter__(self) -> ExitHandler:
+        builder = _require_builder("dsl.ExitHandler")
+        self._open(builder, builder.open_group("exit_handler", caller_location()))
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
+
+def graph_component(func: F) -> F:
+    """KFP's `@dsl.graph_component`: calling the function inside a pipeline runs its body as a
+    group of its own. A graph component that calls itself (KFP's recursion) is refused."""
+
+    @functools.wraps(func)
+    def run_as_group(*args: Any, **kwargs: Any) -> Any:
+        builder = _require_builder(f"graph component {func.__name__!r}")
+        loc = caller_location()
+        inspect.signature(func).bind(*args, **kwargs)
+        if any(g.origin is func for g in builder.open_groups):
+            raise YamlpipeError(
+                loc,
+                f"graph component {func.__name__!r} calls itself: recursion (KFP's recursive "
+                "graph_component) cannot be written as a yamlpipe pipeline",
+                "unroll the recursion into a fixed number of steps, or loop with "
+                "dsl.ParallelFor over the cases",
+            )
+        group = builder.open_group("graph", loc, func.__name__, origin=func)
+        try:
+            func(*args, **kwargs)
+        finally:
+            builder.close_group(group)
+        return _GraphCall(group)
+
+    return run_as_group  # type: ignore[return-value]
+
+
+class _GraphCall:
+    """What calling a graph component gives: the group, usable in `.after()`."""
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.name = group.name
+
+    def after(self, *ops: Any) -> _GraphCall:
+        self.group.after(*ops)
+        return self

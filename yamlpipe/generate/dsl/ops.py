@@ -14,17 +14,27 @@ from typing import TYPE_CHECKING, Any
 from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.generate.dsl.context import caller_location, current_builder
 from yamlpipe.generate.dsl.k8s import env_entry, plain, toleration_entry
-from yamlpipe.generate.dsl.params import ConditionOperator, PipelineParam
+from yamlpipe.generate.dsl.params import PipelineParam
 from yamlpipe.spec.naming import k8s_name, python_name
 
 if TYPE_CHECKING:
-    from yamlpipe.generate.dsl.context import Loop
+    from yamlpipe.generate.dsl.context import Group
     from yamlpipe.generate.dsl.factory import ComponentReference
 
 VOLUME_MODE_RWO = ["ReadWriteOnce"]
 VOLUME_MODE_RWM = ["ReadWriteMany"]
 VOLUME_MODE_ROM = ["ReadOnlyMany"]
 RETRY_POLICIES = ("Always", "OnError", "OnFailure", "OnTransientError")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+_RESOURCE_KEYS = {
+    ("limits", "cpu"): "cpu",
+    ("limits", "memory"): "memory",
+    ("requests", "cpu"): "cpu_request",
+    ("requests", "memory"): "memory_request",
+    ("limits", "nvidia.com/gpu"): "gpu",
+}
+"""KFP's add_resource_limit/request names that the pipeline format spells itself."""
+_GROUP_API = {"condition": "dsl.Condition", "for_loop": "dsl.ParallelFor"}
 
 
 class UnsupportedFeature(YamlpipeError, AttributeError):
@@ -49,6 +59,11 @@ def _constant(value: Any, what: str) -> str:
             "pass a literal value",
         )
     return str(value)
+
+
+def _quantity(value: Any) -> Any:
+    """A resource quantity: text, or a run-time value (compiled into podSpecPatch, as KFP)."""
+    return value if isinstance(value, PipelineParam) else str(value)
 
 
 @dataclass
@@ -90,10 +105,8 @@ class BaseOp:
         self.is_exit_handler = is_exit_handler
         self.display_name: str | None = None
         self.dependent_names: list[str] = []
-        self.conditions: tuple[ConditionOperator, ...] = (
-            tuple(builder.conditions) if builder else ()
-        )
-        self.loop: Loop | None = builder.loops[-1] if builder and builder.loops else None
+        self.group: Group | None = builder.current if builder else None
+        """The innermost group the task was created in (the pipeline's root outside any)."""
         self.num_retries = 0
         self.retry: Retry | None = None
         self.timeout: int | None = None
@@ -103,10 +116,12 @@ class BaseOp:
         self.tolerations: list[dict[str, Any]] = []
         self.pod_annotations: dict[str, str] = {}
         self.pod_labels: dict[str, str] = {}
+        self.affinity: dict[str, Any] | None = None
         self.outputs: dict[str, PipelineParam] = {}
         self.output: PipelineParam | None = None
         if builder is not None:
             builder.ops[self.name] = self
+            builder.current.children.append(self)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -122,10 +137,11 @@ class BaseOp:
     def after(self, *ops: Any) -> BaseOp:
         """Run after the given tasks (KFP's `.after()`)."""
         for op in ops:
-            if not isinstance(op, BaseOp):
+            name = getattr(op, "name", None)
+            if not isinstance(op, BaseOp) and not (isinstance(name, str) and hasattr(op, "after")):
                 raise YamlpipeError(caller_location(), f"after() takes tasks, not {op!r}")
-            if op.name not in self.dependent_names:
-                self.dependent_names.append(op.name)
+            if name not in self.dependent_names:
+                self.dependent_names.append(str(name))
         return self
 
     def set_retry(
@@ -160,6 +176,16 @@ class BaseOp:
 
     def add_toleration(self, tolerations: Any) -> BaseOp:
         self.tolerations.append(toleration_entry(tolerations, caller_location()))
+        return self
+
+    def add_affinity(self, affinity: Any) -> BaseOp:
+        """A V1Affinity (or its map) for the pod."""
+        data = plain(affinity)
+        if not isinstance(data, dict) or _holds_run_time(data):
+            raise YamlpipeError(
+                caller_location(), f"add_affinity() takes a V1Affinity, not {affinity!r}"
+            )
+        self.affinity = data
         return self
 
     def add_pod_annotation(self, name: str, value: str) -> BaseOp:
@@ -207,7 +233,6 @@ class ContainerOp(BaseOp):
     ) -> None:
         for value, what in (
             (init_containers, "init_containers"),
-            (sidecars, "sidecars"),
             (artifact_argument_paths, "artifact_argument_paths"),
             (output_artifact_paths, "output_artifact_paths"),
         ):
@@ -225,12 +250,17 @@ class ContainerOp(BaseOp):
         self.mounts: dict[str, Mount] = {}
         self.pvolumes: dict[str, PipelineVolume] = {}
         self.pvolume: PipelineVolume | None = None
+        self.image_pull_policy: str | None = None
+        self.sidecars: list[dict[str, Any]] = [sidecar_fields(s) for s in sidecars or ()]
         self._take_container_kwargs(container_kwargs or {})
         self._set_outputs(list(self.file_outputs))
         self.add_pvolumes(dict(pvolumes or {}))
 
     def _take_container_kwargs(self, kwargs: Mapping[str, Any]) -> None:
         for key, value in kwargs.items():
+            if key == "image_pull_policy":
+                self.set_image_pull_policy(value)
+                continue
             if key != "env":
                 raise _unsupported(f"ContainerOp(container_kwargs={{{key!r}: ...}})")
             for entry in value or []:
@@ -242,27 +272,27 @@ class ContainerOp(BaseOp):
         return self
 
     def set_cpu_limit(self, cpu: Any) -> ContainerOp:
-        self.resources["cpu"] = _constant(cpu, "a CPU limit")
+        self.resources["cpu"] = _quantity(cpu)
         return self
 
     def set_memory_limit(self, memory: Any) -> ContainerOp:
-        self.resources["memory"] = _constant(memory, "a memory limit")
+        self.resources["memory"] = _quantity(memory)
         return self
 
     def set_cpu_request(self, cpu: Any) -> ContainerOp:
-        self.resources["cpu_request"] = _constant(cpu, "a CPU request")
+        self.resources["cpu_request"] = _quantity(cpu)
         return self
 
     def set_memory_request(self, memory: Any) -> ContainerOp:
-        self.resources["memory_request"] = _constant(memory, "a memory request")
+        self.resources["memory_request"] = _quantity(memory)
         return self
 
     def set_gpu_limit(self, gpu: Any, vendor: str = "nvidia") -> ContainerOp:
         """Ask for GPUs: `nvidia.com/gpu` (default) or `amd.com/gpu`."""
         if vendor not in ("nvidia", "amd"):
             raise YamlpipeError(caller_location(), f"GPU vendor {vendor!r} is not nvidia or amd")
-        count = _constant(gpu, "a GPU count")
-        self.resources["gpu"] = int(count) if count.isdigit() else count
+        count = _quantity(gpu)
+        self.resources["gpu"] = int(count) if isinstance(count, str) and count.isdigit() else count
         if vendor != "nvidia":
             self.resources["gpu_vendor"] = vendor
         return self
@@ -302,14 +332,64 @@ class ContainerOp(BaseOp):
         return self
 
     def add_volume(self, volume: Any) -> ContainerOp:
-        """A V1Volume over an existing PersistentVolumeClaim."""
+        """A V1Volume: an existing PersistentVolumeClaim, a Secret, a ConfigMap, an emptyDir
+        or a host path (mounted with add_volume_mount)."""
         entry = plain(volume)
+        name = str(entry.get("name") or "volume")
         claim = (entry.get("persistentVolumeClaim") or {}).get("claimName")
-        if not claim:
-            raise _unsupported("a volume that is not a PersistentVolumeClaim")
-        pvolume = PipelineVolume(pvc=claim)
-        self._raw_volumes()[str(entry.get("name"))] = pvolume.volume_key
+        if claim:
+            key = PipelineVolume(pvc=claim).volume_key
+        else:
+            key = register_pod_volume(name, pod_volume_fields(entry))
+        self._raw_volumes()[name] = key
         return self
+
+    def set_image_pull_policy(self, image_pull_policy: str) -> ContainerOp:
+        """`Always`, `IfNotPresent` or `Never` (KFP's container.set_image_pull_policy)."""
+        if image_pull_policy not in PULL_POLICIES:
+            raise YamlpipeError(
+                caller_location(),
+                f"image pull policy {image_pull_policy!r} is not one of {', '.join(PULL_POLICIES)}",
+            )
+        self.image_pull_policy = image_pull_policy
+        return self
+
+    def add_sidecar(self, sidecar: Any) -> ContainerOp:
+        """A container running beside the task's (dsl.Sidecar or a plain map)."""
+        self.sidecars.append(sidecar_fields(sidecar))
+        return self
+
+    def add_resource_limit(self, resource_name: str, value: Any) -> ContainerOp:
+        return self._resource("limits", resource_name, value)
+
+    def add_resource_request(self, resource_name: str, value: Any) -> ContainerOp:
+        return self._resource("requests", resource_name, value)
+
+    def set_ephemeral_storage_limit(self, size: Any) -> ContainerOp:
+        return self._resource("limits", "ephemeral-storage", size)
+
+    def set_ephemeral_storage_request(self, size: Any) -> ContainerOp:
+        return self._resource("requests", "ephemeral-storage", size)
+
+    def get_resource_limit(self, resource_name: str) -> Any:
+        return self._resource_value("limits", resource_name)
+
+    def get_resource_request(self, resource_name: str) -> Any:
+        return self._resource_value("requests", resource_name)
+
+    def _resource(self, kind: str, name: str, value: Any) -> ContainerOp:
+        key = _RESOURCE_KEYS.get((kind, name))
+        if key is not None:
+            self.resources[key] = _quantity(value)
+        else:
+            self.resources.setdefault(kind, {})[name] = _quantity(value)
+        return self
+
+    def _resource_value(self, kind: str, name: str) -> Any:
+        key = _RESOURCE_KEYS.get((kind, name))
+        if key is not None:
+            return self.resources.get(key)
+        return self.resources.get(kind, {}).get(name)
 
     def _raw_volumes(self) -> dict[str, str]:
         if "_raw" not in self.__dict__:
@@ -357,18 +437,117 @@ class ResourceOp(BaseOp):
         return [k for k in self.attribute_outputs if k not in ("manifest", "name")]
 
 
+def _holds_run_time(value: Any) -> bool:
+    if isinstance(value, PipelineParam):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_run_time(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_run_time(v) for v in value)
+    return isinstance(value, str) and "{{pipelineparam:" in value
+
+
+class Sidecar:
+    """KFP's dsl.Sidecar: a container running beside the task's."""
+
+    def __init__(
+        self,
+        name: str,
+        image: str,
+        command: Any = None,
+        args: Any = None,
+        mirror_volume_mounts: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = sorted(k for k, v in kwargs.items() if v is not None)
+        if unknown:
+            raise _unsupported(f"Sidecar({unknown[0]}=...)")
+        self.name = name
+        self.image = image
+        self.command = _as_list(command)
+        self.args = _as_list(args)
+        self.mirror_volume_mounts = mirror_volume_mounts
+
+
+def sidecar_fields(sidecar: Any) -> dict[str, Any]:
+    """A sidecar as the pipeline file writes it; run-time values are refused."""
+    if isinstance(sidecar, Sidecar):
+        data: dict[str, Any] = {"name": sidecar.name, "image": sidecar.image}
+        data.update({k: v for k, v in (("command", sidecar.command), ("args", sidecar.args)) if v})
+        if sidecar.mirror_volume_mounts:
+            data["mirror_volume_mounts"] = True
+    else:
+        data = dict(plain(sidecar) or {})
+    if _holds_run_time(data) or not data.get("name") or not data.get("image"):
+        raise YamlpipeError(
+            caller_location(),
+            "a sidecar needs a name and an image, with constant values only",
+            "values known only at run time cannot reach a sidecar in a yamlpipe pipeline",
+        )
+    for key in ("command", "args"):
+        if key in data:
+            data[key] = [str(v) for v in data[key]]
+    return data
+
+
+_POD_VOLUME_KEYS = {
+    "secret": ("secretName", "secret"),
+    "configMap": ("name", "config_map"),
+}
+
+
+def pod_volume_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """A V1Volume (as its map) as a pipeline volume: `{secret: NAME}` and the like."""
+    for kind, (name_key, field_name) in _POD_VOLUME_KEYS.items():
+        source = entry.get(kind)
+        if source is not None:
+            fields: dict[str, Any] = {field_name: source.get(name_key)}
+            if source.get("items"):
+                fields["items"] = {i["key"]: i["path"] for i in source["items"]}
+            if source.get("defaultMode") is not None:
+                fields["default_mode"] = int(source["defaultMode"])
+            return fields
+    if "emptyDir" in entry:
+        empty = entry["emptyDir"] or {}
+        given = (("medium", empty.get("medium")), ("size_limit", empty.get("sizeLimit")))
+        return {"empty_dir": {k: v for k, v in given if v}}
+    if "hostPath" in entry and set(entry["hostPath"]) == {"path"}:
+        return {"host_path": entry["hostPath"]["path"]}
+    kinds = sorted(set(entry) - {"name"})
+    raise _unsupported(
+        f"a {', '.join(kinds) or 'bare'} volume",
+        "use a PersistentVolumeClaim, a Secret, a ConfigMap, an emptyDir or a host path",
+    )
+
+
+def register_pod_volume(name: str, fields: dict[str, Any]) -> str:
+    """The pipeline volume of a pod volume, registered with the current pipeline."""
+    base = k8s_name(name) or "volume"
+    builder = current_builder()
+    if builder is None:
+        return base
+    key, index = base, 2
+    while key in builder.volumes and builder.volumes[key].pod != fields:
+        key, index = f"{base}-{index}", index + 1
+    builder.volumes.setdefault(key, VolumeDefinition(key, pod=fields))
+    return key
+
+
 @dataclass
 class VolumeDefinition:
-    """A pipeline volume: created per run, or an existing claim."""
+    """A pipeline volume: created per run, an existing claim, or a pod volume."""
 
     key: str
-    size: str | None = None
+    size: Any = None
+    """Text, or a pipeline input (PipelineParam)."""
     modes: list[str] = field(default_factory=list)
     storage_class: str | None = None
     resource_name: str | None = None
     annotations: dict[str, str] = field(default_factory=dict)
     from_snapshot: str | None = None
     claim: str | None = None
+    pod: dict[str, Any] | None = None
+    """A Secret, ConfigMap, emptyDir or host path, as the pipeline file writes it."""
 
 
 class PipelineVolume:
@@ -461,11 +640,23 @@ class VolumeOp:
         if size is None:
             raise YamlpipeError(caller_location(), "VolumeOp needs a size", "e.g. size='10Gi'")
         builder = current_builder()
+        guarded = (
+            [g for g in builder.open_groups if g.kind in ("condition", "for_loop")]
+            if builder
+            else []
+        )
+        if guarded:
+            raise YamlpipeError(
+                caller_location(),
+                f"a VolumeOp inside {_GROUP_API[guarded[-1].kind]}: yamlpipe volumes are created "
+                "once per run, before any task, so this one would not depend on the group",
+                "create the VolumeOp outside the group (tasks inside can still mount it)",
+            )
         self.human_name = name
         self.name = builder.unique_name(name, "volume") if builder else k8s_name(name)
         self.definition = VolumeDefinition(
             key=self.name,
-            size=_constant(size, "a volume size"),
+            size=_volume_size(size),
             modes=list(modes or VOLUME_MODE_RWM),
             storage_class=storage_class,
             resource_name=resource_name,
@@ -488,6 +679,18 @@ class VolumeOp:
         if name.startswith("_"):
             raise AttributeError(name)
         raise _unsupported(f"VolumeOp.{name}", "a yamlpipe volume is not a task")
+
+
+def _volume_size(size: Any) -> Any:
+    """A constant, or a pipeline input (the claim is created before any task runs)."""
+    if isinstance(size, PipelineParam) and size.op_name:
+        raise YamlpipeError(
+            caller_location(),
+            f"a VolumeOp size from task {size.op_name!r}: yamlpipe volumes are created before "
+            "any task runs, so a size may come from pipeline inputs only",
+            "pass the size as a pipeline input",
+        )
+    return size if isinstance(size, PipelineParam) else str(size)
 
 
 def _snapshot_task(data_source: Any) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 MARKER = re.compile(r"\{\{pipelineparam:op=([^;{}]*);name=([^{}]+)\}\}")
 LOOP_ITEM_PREFIX = "loop-item-param-"
+LOOP_ITEM_SUFFIX = "-loop-item"
 SUBVAR_SEPARATOR = "-subvar-"
 _LEGAL_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -86,7 +87,7 @@ class LoopArguments(PipelineParam):
     """The current item of a `ParallelFor`; `item.key` is one field of a map item."""
 
     def __init__(self, code: int, items: Any) -> None:
-        super().__init__(f"{LOOP_ITEM_PREFIX}{code}")
+        super().__init__(loop_item_name(code, items))
         self.items_or_pipeline_param = items
 
     def __getattr__(self, key: str) -> LoopArgumentVariable:
@@ -104,10 +105,15 @@ class LoopArgumentVariable(PipelineParam):
         self.subvar_name = this_variable_name
 
 
-def parse_loop_name(name: str) -> tuple[int, str | None] | None:
-    """`loop-item-param-3` -> (3, None); `loop-item-param-3-subvar-lr` -> (3, 'lr')."""
-    if not name.startswith(LOOP_ITEM_PREFIX):
-        return None
-    rest = name[len(LOOP_ITEM_PREFIX) :]
-    code, _, key = rest.partition(SUBVAR_SEPARATOR)
-    return (int(code), key or None) if code.isdigit() else None
+def loop_item_name(code: int, items: Any) -> str:
+    """KFP's name for a loop's item: `loop-item-param-3` for a static list, `NAME-loop-item`
+    over a run-time value called NAME (what `item.name` gives, as in KFP)."""
+    if isinstance(items, PipelineParam):
+        return f"{items.name}{LOOP_ITEM_SUFFIX}"
+    return f"{LOOP_ITEM_PREFIX}{code}"
+
+
+def split_loop_name(name: str) -> tuple[str, str | None]:
+    """`loop-item-param-3-subvar-lr` -> ('loop-item-param-3', 'lr')."""
+    base, _, key = name.partition(SUBVAR_SEPARATOR)
+    return base, key or None

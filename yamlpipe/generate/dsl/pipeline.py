@@ -95,9 +95,23 @@ def record_pipeline(func: Callable[..., Any], conf: PipelineConf | None = None) 
         inputs.append(data)
     with recording(builder):
         _call(func, builder)
+        _apply_transformers(builder)
     name = getattr(func, "_component_human_name", None) or func.__name__
     description = getattr(func, "_component_description", None) or doc.summary
     return RecordedPipeline(name, description, tuple(inputs), builder, _def_location(func))
+
+
+def _apply_transformers(builder: PipelineBuilder) -> None:
+    """KFP's PipelineConf.add_op_transformer: each function applied to every task."""
+    ops = [*builder.ops.values(), *([builder.exit_op] if builder.exit_op else [])]
+    for transform in builder.conf.op_transformers:
+        for op in ops:
+            try:
+                transform(op)
+            except YamlpipeError:
+                raise
+            except Exception as exc:
+                raise error_from_exception(exc, "an op transformer") from None
 
 
 def _call(func: Callable[..., Any], builder: PipelineBuilder) -> None:
@@ -109,12 +123,19 @@ def _call(func: Callable[..., Any], builder: PipelineBuilder) -> None:
         raise error_from_exception(exc, f"pipeline function {func.__name__!r}") from None
 
 
+K8S_EXTRA_HINT = (
+    "the Kubernetes client models (V1Volume, V1EnvVar, ...) come with the kubernetes package: "
+    "pip install 'yamlpipe[k8s]'"
+)
+
+
 def error_from_exception(exc: BaseException, what: str) -> YamlpipeError:
     """A Python exception from the user's code as our error, at the user's line."""
+    hint = "fix the error at this line; the function runs once, with placeholders for its inputs"
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "kubernetes":
+        hint = K8S_EXTRA_HINT
     return YamlpipeError(
-        exception_location(exc),
-        f"{what} raised {type(exc).__name__}: {exc}",
-        "fix the error at this line; the function runs once, with placeholders for its inputs",
+        exception_location(exc), f"{what} raised {type(exc).__name__}: {exc}", hint
     )
 
 
