@@ -30,6 +30,19 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class HostSettings:
+    """A named cluster API from `hosts:` (KFP's or Argo Server's)."""
+
+    name: str
+    url: str
+    namespace: str | None = None
+    token_env: str | None = None
+    """The environment variable holding its bearer token (tokens never go in a file)."""
+    ca_bundle: Path | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """What `yamlpipe.yaml` says, with the folder it was found in (the project root)."""
 
@@ -37,6 +50,7 @@ class ProjectConfig:
     file: Path | None = None
     catalogs: Mapping[str, str] = field(default_factory=dict)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    hosts: Mapping[str, HostSettings] = field(default_factory=dict)
 
     @property
     def lock_path(self) -> Path:
@@ -89,7 +103,23 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         file=path,
         catalogs=dict(data.get("catalogs") or {}),
         fetch=settings,
+        hosts=_hosts(path.parent.resolve(), data.get("hosts") or {}),
     )
 
 
-__all__ = ["FetchSettings", "ProjectConfig", "find_config", "load_config"]
+def _hosts(root: Path, data: Mapping[str, Any]) -> dict[str, HostSettings]:
+    """`hosts:` entries; a CA bundle's path is relative to yamlpipe.yaml."""
+    return {
+        name: HostSettings(
+            name=name,
+            url=str(entry["url"]),
+            namespace=entry.get("namespace"),
+            token_env=entry.get("token_env"),
+            ca_bundle=root / entry["ca_bundle"] if entry.get("ca_bundle") else None,
+            timeout=float(entry["timeout"]) if entry.get("timeout") is not None else None,
+        )
+        for name, entry in data.items()
+    }
+
+
+__all__ = ["FetchSettings", "HostSettings", "ProjectConfig", "find_config", "load_config"]
