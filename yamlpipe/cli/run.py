@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
+import signal
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -39,6 +41,7 @@ else:
 
 EXIT_INTERRUPTED = 130
 LOG_TAIL = 20
+RUN_ID = re.compile(r"[0-9a-f][0-9a-f-]{7,63}")
 
 
 class BackendName(enum.StrEnum):
@@ -139,6 +142,14 @@ def run_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
     offline: OfflineOption = False,
     frozen: FrozenOption = False,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run-id",
+            hidden=True,
+            help="The run's id, chosen by the caller (yamlpipe.Client starts runs this way).",
+        ),
+    ] = None,
 ) -> None:
     """Run a pipeline on this machine and record it in the run store.
 
@@ -149,6 +160,8 @@ def run_command(
     require_paths([target])
     if jobs < 0:
         _fail("--jobs must be at least 1")
+    if run_id is not None and not RUN_ID.fullmatch(run_id):
+        _fail(f"--run-id {run_id!r} is not a run id (lower-case hex digits and dashes)")
     prepared = run_api.prepare_run(target, api.ResolveOptions(offline=offline, frozen=frozen))
     problems = list(prepared.report.problems)
     if problems:
@@ -168,7 +181,7 @@ def run_command(
         _print_problems([error], {})
         raise typer.Exit(EXIT_INVALID) from None
     options = runner.RunOptions(
-        backend.value, jobs, not no_cache, experiment, name, secret_values, network
+        backend.value, jobs, not no_cache, experiment, name, secret_values, network, run_id=run_id
     )
     _execute(prepared, bound, options, quiet)
 
@@ -183,8 +196,12 @@ def _report_argument_problems(problems: list[YamlpipeError]) -> NoReturn:
 def _execute(
     prepared: run_api.Prepared, bound: dict[str, str], options: RunOptions, quiet: bool
 ) -> None:
+    if options.run_id is not None:
+        with _open() as store:
+            _refuse_taken_id(store, options.run_id)
     progress = progress_module.make_progress(quiet)
     started = time.time()
+    _stop_on_signals()
     try:
         with run_api.open_store() as store:
             result = run_api.run_prepared(prepared, bound, options, store=store, observer=progress)
@@ -209,6 +226,27 @@ def _execute(
     progress.close()
     _summary(result, time.time() - started)
     raise typer.Exit(EXIT_OK if result.phase == "Succeeded" else EXIT_INVALID)
+
+
+def _refuse_taken_id(store: RunStore, run_id: str | None) -> None:
+    try:
+        taken = run_id is not None and store.resolve_run_id(run_id) == run_id
+    except stores.StoreError:
+        taken = False
+    if taken:
+        _fail(f"--run-id {run_id}: the run store already has a run with that id")
+
+
+def _interrupt(number: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(number).name)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (a `kill`, a Client's terminate_run) stops the run as Ctrl-C does: every step
+    is stopped and the run is recorded as cancelled, rather than left running unrecorded. A
+    runner started detached may have inherited an ignored SIGINT: make Ctrl-C count again."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _summary(result: RunResult, wall: float) -> None:
