@@ -37,7 +37,9 @@ def pipeline(tasks: int, chain: bool, command: str = "true") -> str:
     lines = ["name: bench", "tasks:"]
     for i in range(tasks):
         after = f", after: [t{i - 1}]" if chain and i else ""
-        lines.append(f"  t{i}: {{container: {{image: alpine, command: [sh, -c, '{command}']}}{after}}}")
+        lines.append(
+            f"  t{i}: {{container: {{image: alpine, command: [sh, -c, '{command}']}}{after}}}"
+        )
     return "\n".join(lines) + "\n"
 
 
