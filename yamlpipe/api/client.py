@@ -9,6 +9,7 @@ pipeline YAML and then compiled; arguments are checked against the pipeline's in
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import os
@@ -58,6 +59,8 @@ Found = TypeVar("Found")
 DEFAULT_EXPERIMENT_ENV = "KF_PIPELINES_DEFAULT_EXPERIMENT_NAME"
 OVERRIDE_EXPERIMENT_ENV = "KF_PIPELINES_OVERRIDE_EXPERIMENT_NAME"
 CACHING_LABEL = "pipelines.kubeflow.org/enable_caching"
+FIRST_POLL = 0.25
+"""Seconds before the first look at a run's status; the wait doubles up to poll_interval."""
 UNSUPPORTED_OPTIONS = {
     "client_id": "Google IAP sign-in",
     "other_client_id": "Google IAP sign-in",
@@ -210,7 +213,7 @@ def find_host(name_or_url: str, start: Path | None = None) -> HostSettings:
     if "://" in name_or_url:
         return HostSettings(name="", url=name_or_url)
     known = ", ".join(sorted(config.hosts)) or "none"
-    where = str(config.file) if config.file else "yamlpipe.yaml"
+    where = _shown(config.file) if config.file else "yamlpipe.yaml"
     raise UnknownHost(
         Location("<arguments>"),
         f"unknown host {name_or_url!r}: not a URL, and not a name under hosts: in {where} "
@@ -659,7 +662,7 @@ class Client:
         limit = _seconds(timeout)
         deadline = time.monotonic() + limit
         status = None
-        while True:
+        for polls in itertools.count():
             detail = self._runs.get_run(run_id)
             if detail.run.status != status:
                 status = detail.run.status
@@ -671,7 +674,8 @@ class Client:
                 raise TimeoutError(
                     f"run {run_id} is still {status or 'starting'} after {limit:g} s"
                 )
-            time.sleep(min(self.poll_interval, left))
+            # Quick looks first (a short run is seen to end at once), then every poll_interval.
+            time.sleep(min(FIRST_POLL * 2**polls, self.poll_interval, left))
 
     def wait_for_run_completion(
         self, run_id: str, timeout: float | timedelta | None = None
@@ -710,6 +714,14 @@ def _backends(
         return kfp, kfp
     local = LocalBackend(Path(root) if root is not None else project_root(), local_backend)
     return local, local
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _url(host: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 import importlib
 import os
+from collections.abc import Iterable, Mapping
 from typing import Annotated
 
 import typer
 
 from yamlpipe import api
 from yamlpipe.cli import render
+from yamlpipe.errors import YamlpipeError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -71,3 +73,16 @@ def print_reports(reports: list[api.FileReport], output_format: Format) -> None:
         if text:
             typer.echo(text + "\n")
         typer.echo(render.summary(reports))
+
+
+def print_problems(problems: Iterable[YamlpipeError], texts: Mapping[str, str]) -> None:
+    """Each problem at its file:line:col, with the source line when the file's text is known."""
+    for problem in problems:
+        text = texts.get(problem.location.file, "")
+        typer.echo(render.render_problem_text(problem, text), err=True)
+
+
+def print_error(error: YamlpipeError) -> None:
+    """A problem that has no place in a file (an answer from a server, a missing token)."""
+    hint = f"\n      = hint: {error.hint}" if error.hint else ""
+    typer.echo(f"yamlpipe: error: {error.message}{hint}", err=True)
