@@ -258,3 +258,13 @@ def test_help_names_the_token_sources_and_exit_codes(command: str, project: Path
     done = cli(project, command, "--help")
     assert done.returncode == 0
     assert "Exit codes" in done.stdout
+
+
+def test_a_package_that_is_not_a_workflow_is_shown_at_its_line(
+    kfp_api: KfpApi, project: Path
+) -> None:
+    (project / "package.yaml").write_text("kind: Workflow\nspec:\n  entrypoint: main\n", "utf-8")
+    done = cli(project, "upload", "package.yaml", "--host", kfp_api.url)
+    assert done.returncode == 1
+    assert "package.yaml:3:3: error: the Workflow has no spec.templates list" in done.stderr
+    assert "    3 |   entrypoint: main" in done.stderr and kfp_api.calls == []

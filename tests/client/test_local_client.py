@@ -17,6 +17,8 @@ from yamlpipe.api.client import InvalidPipeline, failed_steps
 from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
 from yamlpipe.run.store import MIGRATIONS, SCHEMA_VERSION, RunStore
 
+from helpers import run_cli
+
 SLOW = """\
 name: slow
 inputs:
@@ -260,3 +262,14 @@ def test_a_store_of_the_first_schema_is_upgraded_with_its_runs_kept(tmp_path: Pa
         record = store.run("r1")
         assert (record.name, record.pipeline_id, record.experiment_id) == ("old", "", "e1")
     assert local(tmp_path).get_run("r1").run.status == "Succeeded"
+
+
+def test_the_run_id_a_client_chooses_is_checked_by_the_runner(project: Path) -> None:
+    bad = run_cli("run", "pipeline.yaml", "-a", "who=x", "--run-id", "Not/An/Id", cwd=project)
+    assert bad.returncode == 2 and "is not a run id" in bad.stderr
+    result = local(project).create_run_from_pipeline_package(
+        project / "pipeline.yaml", {"who": "x"}
+    )
+    local(project).wait_for_run_completion(result.run_id, 60)
+    taken = run_cli("run", "pipeline.yaml", "-a", "who=x", "--run-id", result.run_id, cwd=project)
+    assert taken.returncode == 2 and "already has a run with that id" in taken.stderr

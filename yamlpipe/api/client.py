@@ -8,22 +8,29 @@ pipeline YAML and then compiled; arguments are checked against the pipeline's in
 
 from __future__ import annotations
 
-import copy
 import itertools
-import json
 import logging
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from yamlpipe.api.compile import compile_file
 from yamlpipe.api.generate import Compiler
-from yamlpipe.api.run import bind_arguments, is_package
+from yamlpipe.api.hosts import UnknownHost, find_host
+from yamlpipe.api.prepare import (
+    InvalidPipeline,
+    PreparedPackage,
+    check_argument_names,
+    check_arguments,
+    load_package,
+    package_stem,
+    prepare_package,
+    with_caching,
+)
 from yamlpipe.client.argo import ArgoBackend
 from yamlpipe.client.backend import PipelineBackend, RunBackend
 from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
@@ -32,6 +39,7 @@ from yamlpipe.client.local import LocalBackend
 from yamlpipe.client.query import name_filter
 from yamlpipe.client.records import (
     Experiment,
+    FailedStep,
     ListExperimentsResponse,
     ListPipelinesResponse,
     ListPipelineVersionsResponse,
@@ -43,22 +51,18 @@ from yamlpipe.client.records import (
     Run,
     RunDetail,
     RunRequest,
+    failed_steps,
 )
 from yamlpipe.client.transport import HttpSettings, TokenSource, Transport
-from yamlpipe.compile.values import serialize
-from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.generate.dsl import PipelineConf
 from yamlpipe.resolve import ResolveOptions
-from yamlpipe.resolve.config import HostSettings, load_config
 from yamlpipe.run.runner import project_root
-from yamlpipe.run.workflow import read_package_file, workflow_from_dict
 
 logger = logging.getLogger(__name__)
 Found = TypeVar("Found")
 
 DEFAULT_EXPERIMENT_ENV = "KF_PIPELINES_DEFAULT_EXPERIMENT_NAME"
 OVERRIDE_EXPERIMENT_ENV = "KF_PIPELINES_OVERRIDE_EXPERIMENT_NAME"
-CACHING_LABEL = "pipelines.kubeflow.org/enable_caching"
 FIRST_POLL = 0.25
 """Seconds before the first look at a run's status; the wait doubles up to poll_interval."""
 UNSUPPORTED_OPTIONS = {
@@ -69,158 +73,6 @@ UNSUPPORTED_OPTIONS = {
     "credentials": "kfp's credential objects",
 }
 """kfp.Client arguments yamlpipe does not take, and what they were for."""
-
-
-class InvalidPipeline(YamlpipeErrors):
-    """A pipeline file or package that may not be uploaded or run; `texts` holds the files
-    the problems point into, for showing their lines."""
-
-    def __init__(self, problems: list[YamlpipeError], texts: Mapping[str, str]) -> None:
-        super().__init__(problems)
-        self.texts = dict(texts)
-
-
-@dataclass(frozen=True)
-class PreparedPackage:
-    """A pipeline file or package checked for upload: the package, or what stops it."""
-
-    file: str
-    problems: tuple[YamlpipeError, ...]
-    texts: Mapping[str, str] = field(default_factory=dict)
-    package: Package | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.package is not None and not has_errors(self.problems)
-
-
-def prepare_package(
-    target: str | os.PathLike[str], options: ResolveOptions | None = None
-) -> PreparedPackage:
-    """Read a package, or validate and compile a pipeline file, into what is sent."""
-    file = os.fspath(target)
-    if not os.path.isfile(file):
-        return PreparedPackage(file, (YamlpipeError(Location(file), "no such file"),))
-    if is_package(file):
-        return _read_package(file)
-    report = compile_file(file, "yaml", options=options)
-    if not report.ok or report.package is None:
-        return PreparedPackage(file, report.problems, report.texts)
-    name = f"{_stem(file)}.yaml"
-    package = Package(name, report.package.data, report.package.workflow, os.path.abspath(file))
-    return PreparedPackage(file, report.problems, report.texts, package)
-
-
-def _read_package(file: str) -> PreparedPackage:
-    try:
-        workflow = read_package_file(file)
-        data = Path(file).read_bytes()
-    except YamlpipeError as problem:
-        return PreparedPackage(file, (problem,))
-    except OSError as exc:
-        return PreparedPackage(file, (YamlpipeError(Location(file), str(exc.strerror)),))
-    name = os.path.basename(file)
-    return PreparedPackage(file, (), {}, Package(name, data, workflow.data, os.path.abspath(file)))
-
-
-def load_package(target: str | os.PathLike[str], options: ResolveOptions | None = None) -> Package:
-    """The package to send for a file; InvalidPipeline when it may not be sent."""
-    prepared = prepare_package(target, options)
-    for warning in (p for p in prepared.problems if not p.is_error):
-        logger.warning("%s", warning)
-    if not prepared.ok or prepared.package is None:
-        raise InvalidPipeline([p for p in prepared.problems if p.is_error], prepared.texts)
-    return prepared.package
-
-
-def _stem(file: str) -> str:
-    name = os.path.basename(file)
-    for suffix in (".tar.gz", ".tgz", ".zip", ".yaml", ".yml"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def check_arguments(package: Package, arguments: Mapping[str, Any] | None) -> dict[str, str]:
-    """Arguments as text (as KFP passes them), checked against the package's inputs: names,
-    types, required ones given. Raises YamlpipeErrors of ArgumentError."""
-    given = {str(k): serialize(v) for k, v in (arguments or {}).items()}
-    workflow = workflow_from_dict(dict(package.workflow), package.source or package.filename)
-    return bind_arguments(workflow, given)
-
-
-def check_argument_names(
-    parameters: tuple[tuple[str, str | None], ...], arguments: Mapping[str, Any] | None
-) -> dict[str, str]:
-    """Arguments for an uploaded pipeline: only names can be checked (KFP's API does not say
-    which parameters have defaults, nor their types)."""
-    declared = [{"name": name, "value": ""} for name, _ in parameters]
-    data = {"kind": "Workflow", "spec": {"templates": [], "arguments": {"parameters": declared}}}
-    given = {str(k): serialize(v) for k, v in (arguments or {}).items()}
-    return bind_arguments(workflow_from_dict(data, "<pipeline>"), given)
-
-
-def with_caching(package: Package, enabled: bool) -> Package:
-    """kfp.Client's `enable_caching`: every step that has KFP's caching label gets `enabled`."""
-    workflow = copy.deepcopy(dict(package.workflow))
-    for template in (workflow.get("spec") or {}).get("templates") or []:
-        labels = (template.get("metadata") or {}).get("labels") or {}
-        if CACHING_LABEL in labels:
-            labels[CACHING_LABEL] = str(enabled).lower()
-    return replace(package, workflow=workflow)
-
-
-@dataclass(frozen=True)
-class FailedStep:
-    name: str
-    phase: str
-    message: str
-
-
-def failed_steps(detail: RunDetail) -> list[FailedStep]:
-    """The steps that failed, from the Workflow status the API returned with the run."""
-    try:
-        workflow = json.loads(detail.pipeline_runtime.workflow_manifest or "{}")
-    except ValueError:
-        return []
-    nodes = ((workflow if isinstance(workflow, dict) else {}).get("status") or {}).get("nodes")
-    found = [
-        FailedStep(
-            str(node.get("displayName") or node.get("name")),
-            str(node.get("phase")),
-            str(node.get("message") or ""),
-        )
-        for node in (nodes or {}).values()
-        if isinstance(node, dict)
-        and node.get("type") == "Pod"
-        and node.get("phase") in ("Failed", "Error")
-    ]
-    return sorted(found, key=lambda step: step.name)
-
-
-# ---- hosts -----------------------------------------------------------------------------------
-
-
-class UnknownHost(YamlpipeError):
-    """A --host that is neither a URL nor a name under `hosts:` in yamlpipe.yaml."""
-
-
-def find_host(name_or_url: str, start: Path | None = None) -> HostSettings:
-    """A host named in yamlpipe.yaml's `hosts:`, or a URL given as it is."""
-    config = load_config(start or Path.cwd())
-    if name_or_url in config.hosts:
-        return config.hosts[name_or_url]
-    if "://" in name_or_url:
-        return HostSettings(name="", url=name_or_url)
-    known = ", ".join(sorted(config.hosts)) or "none"
-    where = _shown(config.file) if config.file else "yamlpipe.yaml"
-    raise UnknownHost(
-        Location("<arguments>"),
-        f"unknown host {name_or_url!r}: not a URL, and not a name under hosts: in {where} "
-        f"(named hosts: {known})",
-        "give the API's URL (https://...), or name it in yamlpipe.yaml: "
-        "hosts: {NAME: {url: https://...}}",
-    )
 
 
 # ---- the client ------------------------------------------------------------------------------
@@ -391,7 +243,7 @@ class Client:
     def upload_package(
         self, package: Package, pipeline_name: str | None = None, description: str | None = None
     ) -> Pipeline:
-        name = pipeline_name or _stem(package.filename)
+        name = pipeline_name or package_stem(package.filename)
         return self._library("pipelines").upload_pipeline(package, name, description or "")
 
     def upload_pipeline_version(
@@ -434,7 +286,7 @@ class Client:
     ) -> tuple[Pipeline, PipelineVersion | None]:
         """Upload as a new pipeline, or with `version_name` as a version of the pipeline of
         that name (created first when missing, and removed again if the version fails)."""
-        name = pipeline_name or _stem(package.filename)
+        name = pipeline_name or package_stem(package.filename)
         if version_name is None:
             pipeline = self.upload_package(package, name, description)
             return pipeline, pipeline.default_version
@@ -714,14 +566,6 @@ def _backends(
         return kfp, kfp
     local = LocalBackend(Path(root) if root is not None else project_root(), local_backend)
     return local, local
-
-
-def _shown(path: Path) -> str:
-    """A path relative to the working folder when it is below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _url(host: str) -> str:

@@ -6,6 +6,7 @@ list queries)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,6 +172,34 @@ class ListRunsResponse(_Record):
     next_page_token: str = ""
 
 
+@dataclass(frozen=True)
+class FailedStep:
+    name: str
+    phase: str
+    message: str
+
+
+def failed_steps(detail: RunDetail) -> list[FailedStep]:
+    """The steps that failed, from the Workflow status that comes with a run."""
+    try:
+        workflow = json.loads(detail.pipeline_runtime.workflow_manifest or "{}")
+    except ValueError:
+        return []
+    nodes = ((workflow if isinstance(workflow, dict) else {}).get("status") or {}).get("nodes")
+    found = [
+        FailedStep(
+            str(node.get("displayName") or node.get("name")),
+            str(node.get("phase")),
+            str(node.get("message") or ""),
+        )
+        for node in (nodes or {}).values()
+        if isinstance(node, dict)
+        and node.get("type") == "Pod"
+        and node.get("phase") in ("Failed", "Error")
+    ]
+    return sorted(found, key=lambda step: step.name)
+
+
 def _referenced(references: tuple[ResourceReference, ...], kind: str) -> str | None:
     return next((r.key.id for r in references if r.key.type == kind), None)
 
@@ -231,6 +260,7 @@ class ListQuery:
 __all__ = [
     "FINISHED_STATUSES",
     "Experiment",
+    "FailedStep",
     "ListExperimentsResponse",
     "ListPipelineVersionsResponse",
     "ListPipelinesResponse",
@@ -247,5 +277,6 @@ __all__ = [
     "Run",
     "RunDetail",
     "RunRequest",
+    "failed_steps",
     "record_dict",
 ]
