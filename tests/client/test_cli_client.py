@@ -229,9 +229,11 @@ def test_a_package_too_large_for_the_api_server(kfp_api: KfpApi, project: Path) 
     assert kfp_api.state.pipelines == {}
 
 
-def test_a_ca_bundle_that_does_not_exist_is_a_usage_error(project: Path) -> None:
+def test_option_mistakes_are_usage_errors(project: Path) -> None:
     done = cli(project, "upload", "pipeline.yaml", "--host", "https://x", "--ca-bundle", "no.pem")
     assert done.returncode == 2 and "--ca-bundle: no such file: no.pem" in done.stderr
+    alone = cli(project, "submit", "pipeline.yaml", "--timeout", "5")
+    assert alone.returncode == 2 and "give --wait too" in alone.stderr
 
 
 # ---- no host: this project's run store -------------------------------------------------------

@@ -272,6 +272,8 @@ def submit_command(
     succeeded), 1 refused, invalid, or (with --wait) the run did not succeed, 2 usage error.
     """
     require_paths([target])
+    if timeout is not None and not wait:
+        _fail("--timeout is how long --wait waits; give --wait too")
     client = _connect(host, argo_server, namespace, ca_bundle)
     package = _prepare(target, offline, frozen)
     given = _arguments(package, argument or [], arguments_file)

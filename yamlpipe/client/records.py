@@ -237,6 +237,8 @@ class RunRequest:
     """A run to start: a package, or an uploaded pipeline (version), with its arguments."""
 
     name: str
+    """Empty: the backend's default (KFP: the file name and the time, as kfp names runs;
+    Argo and the local runner: the Workflow's name)."""
     arguments: Mapping[str, str]
     experiment_id: str = ""
     package: Package | None = None

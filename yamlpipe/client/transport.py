@@ -104,7 +104,6 @@ class Transport:
         self.token = token
         self.settings = settings or HttpSettings()
         self.session = requests.Session()
-        self.session.trust_env = True
         if self.settings.proxy:
             self.session.proxies = {"http": self.settings.proxy, "https": self.settings.proxy}
 
