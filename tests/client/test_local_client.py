@@ -4,6 +4,7 @@ run store (real SQLite), each run driven by a real detached `yamlpipe run` proce
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from yamlpipe import Client
 from yamlpipe.api.client import InvalidPipeline, failed_steps
 from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
-from yamlpipe.run.store import MIGRATIONS, SCHEMA_VERSION, RunStore
+from yamlpipe.run.store import MIGRATIONS, SCHEMA_VERSION, RunStore, is_running
 
 from helpers import run_cli
 
@@ -273,3 +274,17 @@ def test_the_run_id_a_client_chooses_is_checked_by_the_runner(project: Path) -> 
     local(project).wait_for_run_completion(result.run_id, 60)
     taken = run_cli("run", "pipeline.yaml", "-a", "who=x", "--run-id", result.run_id, cwd=project)
     assert taken.returncode == 2 and "already has a run with that id" in taken.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_runner_that_ended_but_was_not_collected_is_not_taken_for_a_live_one() -> None:
+    """A zombie (ended, its parent has not waited for it yet) must not keep a run Running."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        wait_until(
+            lambda: Path(f"/proc/{child.pid}/stat").read_text().split(")")[1].split()[0] == "Z"
+        )
+        assert not is_running(child.pid)
+    finally:
+        child.wait()
+    assert is_running(os.getpid())

@@ -17,6 +17,8 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    ArgumentOption,
+    ArgumentsFileOption,
     FrozenOption,
     LazyModule,
     OfflineOption,
@@ -216,18 +218,8 @@ def upload_command(
 
 def submit_command(
     target: TargetArgument,
-    argument: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--argument", "-a", metavar="NAME=VALUE", help="A pipeline argument (repeatable)."
-        ),
-    ] = None,
-    arguments_file: Annotated[
-        str | None,
-        typer.Option(
-            "--arguments-file", metavar="FILE", help="Pipeline arguments as a YAML or JSON mapping."
-        ),
-    ] = None,
+    argument: ArgumentOption = None,
+    arguments_file: ArgumentsFileOption = None,
     host: HostOption = None,
     argo_server: Annotated[
         str | None,

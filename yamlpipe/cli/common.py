@@ -54,6 +54,20 @@ FormatOption = Annotated[
 ]
 
 
+ArgumentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--argument", "-a", metavar="NAME=VALUE", help="A pipeline argument (repeatable)."
+    ),
+]
+ArgumentsFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--arguments-file", metavar="FILE", help="Pipeline arguments as a YAML or JSON mapping."
+    ),
+]
+
+
 def require_paths(paths: list[str]) -> None:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:

@@ -19,6 +19,8 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    ArgumentOption,
+    ArgumentsFileOption,
     FrozenOption,
     LazyModule,
     OfflineOption,
@@ -94,18 +96,8 @@ def run_command(
             show_default=False,
         ),
     ],
-    argument: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--argument", "-a", metavar="NAME=VALUE", help="A pipeline argument (repeatable)."
-        ),
-    ] = None,
-    arguments_file: Annotated[
-        str | None,
-        typer.Option(
-            "--arguments-file", metavar="FILE", help="Pipeline arguments as a YAML or JSON mapping."
-        ),
-    ] = None,
+    argument: ArgumentOption = None,
+    arguments_file: ArgumentsFileOption = None,
     backend: Annotated[
         BackendName,
         typer.Option(

@@ -65,6 +65,7 @@ from yamlpipe.run.store import (
     RunRecord,
     RunStore,
     StoreError,
+    is_running,
 )
 
 KFP_STATUS = {"Cancelled": "Terminated"}
@@ -255,13 +256,13 @@ class LocalBackend:
         """Wait until the runner has recorded the run; its log when it stopped before that."""
         deadline = time.monotonic() + START_TIMEOUT
         with self._store() as store:
-            while time.monotonic() < deadline and _running(pid):
+            while time.monotonic() < deadline and is_running(pid):
                 if _recorded(store, run_id):
                     return
                 time.sleep(0.05)
             if _recorded(store, run_id):
                 return
-        if _running(pid):
+        if is_running(pid):
             os.kill(pid, signal.SIGKILL)
         tail = _log_tail(folder / LOG_NAME)
         raise ClientError(
@@ -402,22 +403,6 @@ def workflow_manifest(record: RunRecord, workflow: dict[str, Any]) -> dict[str, 
         "nodes": nodes,
     }
     return {**workflow, "status": status}
-
-
-def _running(pid: int) -> bool:
-    """Whether a process runs (a zombie does not: it ended and waits to be reaped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text("ascii", errors="replace")
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _recorded(store: RunStore, run_id: str) -> bool:

@@ -18,6 +18,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,22 +276,34 @@ class RunRecord:
         return None
 
 
+def _process_stat(pid: int) -> list[str]:
+    """A process's fields from Linux /proc after its name (state first); [] elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+            return stream.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def _process_start(pid: int) -> str:
     """When a process started (Linux /proc), so a reused pid is not taken for our runner."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
-            return stream.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
+    fields = _process_stat(pid)
+    return fields[19] if len(fields) > 19 else ""
 
 
-def _alive(pid: int, started: str) -> bool:
+def is_running(pid: int, started: str = "") -> bool:
+    """Whether the process runs (and, given its start time, is still that process). A zombie
+    does not run: it has ended and waits for its parent to collect it, and taking it for a
+    live runner would keep its run `Running` for as long as that parent lives."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    fields = _process_stat(pid)
+    if fields and fields[0] == "Z":
+        return False
     return not started or _process_start(pid) in ("", started)
 
 
@@ -356,7 +369,7 @@ class RunStore:
             "SELECT id, pid, pid_start, owner FROM runs WHERE host = ? AND state IN (?, ?)",
             (host, *RUNNING_STATES),
         ).fetchall()
-        dead = [r for r in rows if r["pid"] is None or not _alive(r["pid"], r["pid_start"])]
+        dead = [r for r in rows if r["pid"] is None or not is_running(r["pid"], r["pid_start"])]
         for row in dead:
             self.finish_run(row["id"], "Failed", f"{row['owner']} stopped", unfinished="Failed")
         return [r["id"] for r in dead]
@@ -412,38 +425,36 @@ class RunStore:
     def create_pipeline(self, name: str, description: str, version: NewVersion) -> PipelineRecord:
         """A pipeline with its first version, in one transaction (both or neither)."""
         pipeline_id = str(uuid.uuid4())
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction(f"a pipeline named {name!r} already exists"):
             self.db.execute(
                 "INSERT INTO pipelines (id, name, description, created_at) VALUES (?, ?, ?, ?)",
                 (pipeline_id, name, description, time.time()),
             )
             self._insert_version(pipeline_id, version)
-            self.db.execute("COMMIT")
-        except sqlite3.IntegrityError:
-            self.db.execute("ROLLBACK")
-            raise ConflictError(f"a pipeline named {name!r} already exists") from None
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return self.pipeline(pipeline_id)
 
     def add_pipeline_version(self, pipeline_id: str, version: NewVersion) -> PipelineVersionRecord:
         """A new version of a pipeline, which becomes its default (as in KFP)."""
         pipeline = self.pipeline(pipeline_id)
+        taken = f"pipeline {pipeline.name!r} already has a version named {version.name!r}"
+        with self._transaction(taken):
+            version_id = self._insert_version(pipeline_id, version)
+        return self.pipeline_version(version_id)
+
+    @contextmanager
+    def _transaction(self, conflict: str) -> Iterator[None]:
+        """One write transaction; a unique name already taken is a ConflictError saying
+        `conflict`."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            version_id = self._insert_version(pipeline_id, version)
+            yield
             self.db.execute("COMMIT")
         except sqlite3.IntegrityError:
             self.db.execute("ROLLBACK")
-            raise ConflictError(
-                f"pipeline {pipeline.name!r} already has a version named {version.name!r}"
-            ) from None
+            raise ConflictError(conflict) from None
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        return self.pipeline_version(version_id)
 
     def _insert_version(self, pipeline_id: str, version: NewVersion) -> str:
         version_id = str(uuid.uuid4())
@@ -726,7 +737,7 @@ class RunStore:
         ).fetchone()
         if row is None or row["pid"] is None or row["host"] != socket.gethostname():
             return None
-        return int(row["pid"]) if _alive(row["pid"], row["pid_start"]) else None
+        return int(row["pid"]) if is_running(row["pid"], row["pid_start"]) else None
 
     def tasks(self, run_id: str) -> Iterator[TaskRecord]:
         rows = self.db.execute(
