@@ -234,6 +234,10 @@ def test_option_mistakes_are_usage_errors(project: Path) -> None:
     assert done.returncode == 2 and "--ca-bundle: no such file: no.pem" in done.stderr
     alone = cli(project, "submit", "pipeline.yaml", "--timeout", "5")
     assert alone.returncode == 2 and "give --wait too" in alone.stderr
+    name_hosts(project, "hosts:\n  prod: {url: 'https://x', ca_bundle: certs/ca.pem}\n")
+    missing = cli(project, "upload", "pipeline.yaml", "--host", "prod")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "no certificate bundle at " in missing.stderr and "certs/ca.pem" in missing.stderr
 
 
 # ---- no host: this project's run store -------------------------------------------------------

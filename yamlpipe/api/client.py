@@ -130,6 +130,12 @@ class Client:
             "credentials": credentials,
         }
         _refuse_unsupported(given)
+        if ssl_ca_cert is not None and not os.path.isfile(ssl_ca_cert):
+            raise ClientError(
+                ssl_ca_cert,
+                f"no certificate bundle at {ssl_ca_cert}",
+                "give a PEM file of the certificate authorities to trust",
+            )
         self.namespace = namespace
         self.resolve_options = resolve_options
         settings = HttpSettings(

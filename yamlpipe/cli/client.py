@@ -113,14 +113,17 @@ def _connect(
     token = _token(settings.name, settings.token_env)
     verify = ca_bundle or (str(settings.ca_bundle) if settings.ca_bundle else None)
     url = settings.url
-    return client_api.Client(
-        host=url if host else None,
-        argo_server=url if argo_server else None,
-        namespace=namespace,
-        existing_token=token,
-        ssl_ca_cert=verify,
-        timeout=settings.timeout or DEFAULT_TIMEOUT,
-    )
+    try:
+        return client_api.Client(
+            host=url if host else None,
+            argo_server=url if argo_server else None,
+            namespace=namespace,
+            existing_token=token,
+            ssl_ca_cert=verify,
+            timeout=settings.timeout or DEFAULT_TIMEOUT,
+        )
+    except YamlpipeError as error:
+        _refused(error)
 
 
 def _host_settings(name_or_url: str) -> HostSettings:
