@@ -180,6 +180,7 @@ class LocalBackend:
         run_id = str(uuid.uuid4())
         folder = self.root / STORE_FOLDER / "runs" / run_id
         folder.mkdir(parents=True, exist_ok=True)
+        pid = None
         try:
             with self._store() as store:
                 version = self._version_to_run(store, request)
@@ -187,12 +188,22 @@ class LocalBackend:
                 experiment = self._experiment_name(store, request.experiment_id)
             pid = self._start(run_id, target, experiment, request, folder)
             self._await_record(run_id, pid, folder)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+        except BaseException:  # an error, or Ctrl-C while the runner was starting
+            self._abandon(run_id, pid, folder)
             raise
         with self._store() as store:
             store.link_run(run_id, request.pipeline_id, version, request.description)
             return _run(store.run(run_id, with_tasks=False))
+
+    def _abandon(self, run_id: str, pid: int | None, folder: Path) -> None:
+        """Undo a start that did not finish: stop the runner, and remove the run's folder
+        unless the run was recorded after all (then it ends as cancelled, files and all)."""
+        if pid is not None and is_running(pid):
+            os.kill(pid, signal.SIGTERM)
+        with self._store() as store:
+            if _recorded(store, run_id):
+                return
+        shutil.rmtree(folder, ignore_errors=True)
 
     def _version_to_run(self, store: RunStore, request: RunRequest) -> str:
         """The uploaded version a run starts from (the pipeline's default when only the
