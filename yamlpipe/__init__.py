@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from yamlpipe.api.client import Client
 
 __version__ = "0.1.0"
 
@@ -14,6 +17,11 @@ class _Package(types.ModuleType):
     """`yamlpipe.compile(...)` is the compile API even though `yamlpipe.compile` is also the
     compiler's package: importing that package sets the attribute, and this property keeps
     answering with the API function (loaded on first use, so `import yamlpipe` stays light)."""
+
+    @property
+    def Client(self) -> Any:
+        """`yamlpipe.Client`, loaded on first use (it brings in requests and the compiler)."""
+        return importlib.import_module("yamlpipe.api.client").Client
 
     @property
     def compile(self) -> Any:
@@ -35,3 +43,5 @@ _KFP_MODULES = ("dsl", "components", "compiler")
 
 
 sys.modules[__name__].__class__ = _Package
+
+__all__ = ["Client", "__version__"]

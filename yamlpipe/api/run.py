@@ -49,7 +49,7 @@ class Prepared:
         return self.source is not None and not has_errors(self.report.problems)
 
 
-def _is_package(path: str) -> bool:
+def is_package(path: str) -> bool:
     """A compiled package: an archive, or YAML whose top level says `kind: Workflow`."""
     fmt = package_format(path)
     if fmt in ("zip", "tar.gz"):
@@ -72,7 +72,7 @@ def _digest(path: str) -> str:
 def prepare_run(target: str | os.PathLike[str], options: ResolveOptions | None = None) -> Prepared:
     """Read a package, or validate and compile a pipeline file, into what a run executes."""
     file = os.fspath(target)
-    if _is_package(file):
+    if is_package(file):
         try:
             workflow = read_package_file(file)
         except YamlpipeError as problem:
@@ -236,6 +236,7 @@ __all__ = [
     "Prepared",
     "RunRefused",
     "bind_arguments",
+    "is_package",
     "open_store",
     "parse_assignments",
     "prepare_run",

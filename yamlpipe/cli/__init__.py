@@ -15,6 +15,7 @@ import typer
 
 from yamlpipe import __version__, api
 from yamlpipe.cli import catalog as catalog_commands
+from yamlpipe.cli import client as client_commands
 from yamlpipe.cli import compile as compile_commands
 from yamlpipe.cli import generate as generate_commands
 from yamlpipe.cli import render
@@ -165,6 +166,7 @@ catalog_commands.register(app)
 compile_commands.register(app)
 generate_commands.register(app)
 run_commands.register(app)
+client_commands.register(app)
 
 
 def _log_bug(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import importlib
 import os
+from collections.abc import Iterable, Mapping
 from typing import Annotated, NoReturn
 
 import typer
@@ -53,6 +54,20 @@ FormatOption = Annotated[
 ]
 
 
+ArgumentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--argument", "-a", metavar="NAME=VALUE", help="A pipeline argument (repeatable)."
+    ),
+]
+ArgumentsFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--arguments-file", metavar="FILE", help="Pipeline arguments as a YAML or JSON mapping."
+    ),
+]
+
+
 def require_paths(paths: list[str]) -> None:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
@@ -79,3 +94,16 @@ def fail_with(problem: YamlpipeError, output_format: Format) -> NoReturn:
     `validate` prints problems, and exit 1."""
     print_reports([api.FileReport(problem.location.file, (problem,))], output_format)
     raise typer.Exit(EXIT_INVALID)
+
+
+def print_problems(problems: Iterable[YamlpipeError], texts: Mapping[str, str]) -> None:
+    """Each problem at its file:line:col, with the source line when the file's text is known."""
+    for problem in problems:
+        text = texts.get(problem.location.file, "")
+        typer.echo(render.render_problem_text(problem, text), err=True)
+
+
+def print_error(error: YamlpipeError) -> None:
+    """A problem that has no place in a file (an answer from a server, a missing token)."""
+    hint = f"\n      = hint: {error.hint}" if error.hint else ""
+    typer.echo(f"yamlpipe: error: {error.message}{hint}", err=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
+import signal
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -17,9 +19,12 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    ArgumentOption,
+    ArgumentsFileOption,
     FrozenOption,
     LazyModule,
     OfflineOption,
+    print_problems,
     require_paths,
 )
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors
@@ -39,6 +44,7 @@ else:
 
 EXIT_INTERRUPTED = 130
 LOG_TAIL = 20
+RUN_ID = re.compile(r"[0-9a-f][0-9a-f-]{7,63}")
 
 
 class BackendName(enum.StrEnum):
@@ -68,13 +74,6 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _print_problems(problems: list[YamlpipeError], texts: dict[str, str]) -> None:
-    for problem in problems:
-        typer.echo(
-            render.render_problem_text(problem, texts.get(problem.location.file, "")), err=True
-        )
-
-
 def _arguments(assignments: list[str], arguments_file: str | None) -> dict[str, str]:
     given = run_api.read_arguments_file(arguments_file) if arguments_file else {}
     given.update(run_api.parse_assignments(assignments))
@@ -91,18 +90,8 @@ def run_command(
             show_default=False,
         ),
     ],
-    argument: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--argument", "-a", metavar="NAME=VALUE", help="A pipeline argument (repeatable)."
-        ),
-    ] = None,
-    arguments_file: Annotated[
-        str | None,
-        typer.Option(
-            "--arguments-file", metavar="FILE", help="Pipeline arguments as a YAML or JSON mapping."
-        ),
-    ] = None,
+    argument: ArgumentOption = None,
+    arguments_file: ArgumentsFileOption = None,
     backend: Annotated[
         BackendName,
         typer.Option(
@@ -144,6 +133,14 @@ def run_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
     offline: OfflineOption = False,
     frozen: FrozenOption = False,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            "--run-id",
+            hidden=True,
+            help="The run's id, chosen by the caller (yamlpipe.Client starts runs this way).",
+        ),
+    ] = None,
 ) -> None:
     """Run a pipeline on this machine and record it in the run store.
 
@@ -154,10 +151,12 @@ def run_command(
     require_paths([target])
     if jobs < 0:
         _fail("--jobs must be at least 1")
+    if run_id is not None and not RUN_ID.fullmatch(run_id):
+        _fail(f"--run-id {run_id!r} is not a run id (lower-case hex digits and dashes)")
     prepared = run_api.prepare_run(target, api.ResolveOptions(offline=offline, frozen=frozen))
     problems = list(prepared.report.problems)
     if problems:
-        _print_problems(problems, dict(prepared.report.texts))
+        print_problems(problems, dict(prepared.report.texts))
     if not prepared.ok or prepared.source is None:
         raise typer.Exit(EXIT_INVALID)
     try:
@@ -170,10 +169,10 @@ def run_command(
     try:
         secret_values = run_api.read_secrets_file(secrets) if secrets else {}
     except YamlpipeError as error:
-        _print_problems([error], {})
+        print_problems([error], {})
         raise typer.Exit(EXIT_INVALID) from None
     options = runner.RunOptions(
-        backend.value, jobs, not no_cache, experiment, name, secret_values, network
+        backend.value, jobs, not no_cache, experiment, name, secret_values, network, run_id=run_id
     )
     _execute(prepared, bound, options, quiet)
 
@@ -188,15 +187,19 @@ def _report_argument_problems(problems: list[YamlpipeError]) -> NoReturn:
 def _execute(
     prepared: run_api.Prepared, bound: dict[str, str], options: RunOptions, quiet: bool
 ) -> None:
+    if options.run_id is not None:
+        with _open() as store:
+            _refuse_taken_id(store, options.run_id)
     progress = progress_module.make_progress(quiet)
     started = time.time()
+    _stop_on_signals()
     try:
         with run_api.open_store() as store:
             result = run_api.run_prepared(prepared, bound, options, store=store, observer=progress)
     except runner.RunRefused as refused:
         progress.close()
         texts = dict(prepared.report.texts)
-        _print_problems(refused.problems, texts)
+        print_problems(refused.problems, texts)
         count = len(refused.problems)
         plural = "s" if count > 1 else ""
         typer.echo(f"yamlpipe: nothing was run ({count} problem{plural})", err=True)
@@ -214,6 +217,27 @@ def _execute(
     progress.close()
     _summary(result, time.time() - started)
     raise typer.Exit(EXIT_OK if result.phase == "Succeeded" else EXIT_INVALID)
+
+
+def _refuse_taken_id(store: RunStore, run_id: str | None) -> None:
+    try:
+        taken = run_id is not None and store.resolve_run_id(run_id) == run_id
+    except stores.StoreError:
+        taken = False
+    if taken:
+        _fail(f"--run-id {run_id}: the run store already has a run with that id")
+
+
+def _interrupt(number: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(number).name)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (a `kill`, a Client's terminate_run) stops the run as Ctrl-C does: every step
+    is stopped and the run is recorded as cancelled, rather than left running unrecorded. A
+    runner started detached may have inherited an ignored SIGINT: make Ctrl-C count again."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _summary(result: RunResult, wall: float) -> None:

@@ -35,6 +35,19 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class HostSettings:
+    """A named cluster API from `hosts:` (KFP's or Argo Server's)."""
+
+    name: str
+    url: str
+    namespace: str | None = None
+    token_env: str | None = None
+    """The environment variable holding its bearer token (tokens never go in a file)."""
+    ca_bundle: Path | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """What `yamlpipe.yaml` says, with the folder it was found in (the project root)."""
 
@@ -45,6 +58,7 @@ class ProjectConfig:
     roots: tuple[Path, ...] = ()
     """Folders local files may come from: the project root (the folder of yamlpipe.yaml,
     else of the git repository, else of the file checked) and `allowed_roots`."""
+    hosts: Mapping[str, HostSettings] = field(default_factory=dict)
 
     @property
     def lock_path(self) -> Path:
@@ -107,7 +121,30 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         catalogs=dict(data.get("catalogs") or {}),
         fetch=settings,
         roots=(root, *extra),
+        hosts=_hosts(path.parent.resolve(), data.get("hosts") or {}),
     )
 
 
-__all__ = ["CONFIG_NAME", "FetchSettings", "ProjectConfig", "find_config", "load_config"]
+def _hosts(root: Path, data: Mapping[str, Any]) -> dict[str, HostSettings]:
+    """`hosts:` entries; a CA bundle's path is relative to yamlpipe.yaml."""
+    return {
+        name: HostSettings(
+            name=name,
+            url=str(entry["url"]),
+            namespace=entry.get("namespace"),
+            token_env=entry.get("token_env"),
+            ca_bundle=root / entry["ca_bundle"] if entry.get("ca_bundle") else None,
+            timeout=float(entry["timeout"]) if entry.get("timeout") is not None else None,
+        )
+        for name, entry in data.items()
+    }
+
+
+__all__ = [
+    "CONFIG_NAME",
+    "FetchSettings",
+    "HostSettings",
+    "ProjectConfig",
+    "find_config",
+    "load_config",
+]

@@ -18,6 +18,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (key, run_id, node_id))""",
         "CREATE INDEX cache_by_key ON cache(key, created_at)",
     ),
+    (
+        # Pipelines and their versions, as KFP's API models them (a pipeline's default version
+        # is its latest upload); the Client uploads here and `serve` lists them.
+        """CREATE TABLE pipelines (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            default_version_id TEXT)""",
+        """CREATE TABLE pipeline_versions (
+            id TEXT PRIMARY KEY,
+            pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            workflow TEXT NOT NULL,
+            parameters TEXT NOT NULL DEFAULT '[]',
+            code_source_url TEXT NOT NULL DEFAULT '',
+            UNIQUE (pipeline_id, name))""",
+        "CREATE INDEX versions_by_pipeline ON pipeline_versions(pipeline_id, created_at)",
+        # A run started from an uploaded pipeline names it (no foreign key: deleting a
+        # pipeline keeps its runs, as in KFP).
+        "ALTER TABLE runs ADD COLUMN pipeline_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN pipeline_version_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN description TEXT NOT NULL DEFAULT ''",
+    ),
 )
 """Migration N (1-based) brings the schema from version N-1 to N."""
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -106,6 +133,77 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(Exception):
     """The store cannot be opened or a run cannot be found."""
+
+
+class NotFoundError(StoreError):
+    """No run, experiment, pipeline or version with that id."""
+
+
+class ConflictError(StoreError):
+    """A name that must be unique is taken."""
+
+
+SORT_COLUMNS = {"id": "id", "name": "name", "created_at": "created_at"}
+"""What lists may be sorted by (KFP's `sort_by` field names)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A slice of a list: `limit` rows (0: all) from `offset`, in `order`."""
+
+    offset: int = 0
+    limit: int = 0
+    order: str = "created_at"
+    descending: bool = False
+
+    def clause(self, table: str) -> str:
+        """ORDER BY, LIMIT and OFFSET for a query over `table` (the order is whitelisted)."""
+        column = SORT_COLUMNS.get(self.order, "created_at")
+        direction = "DESC" if self.descending else "ASC"
+        text = f" ORDER BY {table}.{column} {direction}, {table}.id {direction}"
+        if self.limit:
+            text += f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+        return text
+
+
+@dataclass(frozen=True)
+class ExperimentRecord:
+    id: str
+    name: str
+    description: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A pipeline version to record: the package's Workflow and its parameters."""
+
+    name: str
+    workflow: Mapping[str, Any]
+    parameters: tuple[tuple[str, str | None], ...] = ()
+    """(name, default) of each pipeline parameter; None: no default."""
+    description: str = ""
+    code_source_url: str = ""
+
+
+@dataclass(frozen=True)
+class PipelineVersionRecord:
+    id: str
+    pipeline_id: str
+    name: str
+    description: str
+    created_at: float
+    parameters: tuple[tuple[str, str | None], ...]
+    code_source_url: str
+
+
+@dataclass(frozen=True)
+class PipelineRecord:
+    id: str
+    name: str
+    description: str
+    created_at: float
+    default_version: PipelineVersionRecord | None
 
 
 @dataclass(frozen=True)
@@ -155,6 +253,10 @@ class RunRecord:
     host: str
     folder: str
     tasks: tuple[TaskRecord, ...] = field(default=())
+    experiment_id: str = ""
+    pipeline_id: str = ""
+    pipeline_version_id: str = ""
+    description: str = ""
 
     @property
     def finished(self) -> bool:
@@ -174,22 +276,34 @@ class RunRecord:
         return None
 
 
+def _process_stat(pid: int) -> list[str]:
+    """A process's fields from Linux /proc after its name (state first); [] elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
+            return stream.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def _process_start(pid: int) -> str:
     """When a process started (Linux /proc), so a reused pid is not taken for our runner."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
-            return stream.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
+    fields = _process_stat(pid)
+    return fields[19] if len(fields) > 19 else ""
 
 
-def _alive(pid: int, started: str) -> bool:
+def is_running(pid: int, started: str = "") -> bool:
+    """Whether the process runs (and, given its start time, is still that process). A zombie
+    does not run: it has ended and waits for its parent to collect it, and taking it for a
+    live runner would keep its run `Running` for as long as that parent lives."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    fields = _process_stat(pid)
+    if fields and fields[0] == "Z":
+        return False
     return not started or _process_start(pid) in ("", started)
 
 
@@ -255,7 +369,7 @@ class RunStore:
             "SELECT id, pid, pid_start, owner FROM runs WHERE host = ? AND state IN (?, ?)",
             (host, *RUNNING_STATES),
         ).fetchall()
-        dead = [r for r in rows if r["pid"] is None or not _alive(r["pid"], r["pid_start"])]
+        dead = [r for r in rows if r["pid"] is None or not is_running(r["pid"], r["pid_start"])]
         for row in dead:
             self.finish_run(row["id"], "Failed", f"{row['owner']} stopped", unfinished="Failed")
         return [r["id"] for r in dead]
@@ -279,6 +393,157 @@ class RunStore:
     def experiments(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM experiments ORDER BY created_at").fetchall()
         return [dict(r) for r in rows]
+
+    def create_experiment(self, name: str, description: str = "") -> ExperimentRecord:
+        """A new experiment; ConflictError when the name is taken."""
+        new_id = str(uuid.uuid4())
+        try:
+            self.db.execute(
+                "INSERT INTO experiments (id, name, description, created_at) VALUES (?, ?, ?, ?)",
+                (new_id, name, description, time.time()),
+            )
+        except sqlite3.IntegrityError:
+            raise ConflictError(f"an experiment named {name!r} already exists") from None
+        return self.experiment(new_id)
+
+    def experiment(self, experiment_id: str) -> ExperimentRecord:
+        row = self.db.execute("SELECT * FROM experiments WHERE id = ?", (experiment_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no experiment with id {experiment_id!r}")
+        return _experiment_record(row)
+
+    def list_experiments(
+        self, page: Page, name: str | None = None
+    ) -> tuple[list[ExperimentRecord], int]:
+        """One page of experiments (only the one called `name`, when given) and the total."""
+        where, params = _name_filter("experiments", name)
+        rows = self._select("experiments", where, params, page)
+        return [_experiment_record(r) for r in rows], self._count("experiments", where, params)
+
+    # ---- pipelines and their versions --------------------------------------------------------
+
+    def create_pipeline(self, name: str, description: str, version: NewVersion) -> PipelineRecord:
+        """A pipeline with its first version, in one transaction (both or neither)."""
+        pipeline_id = str(uuid.uuid4())
+        with self._transaction(f"a pipeline named {name!r} already exists"):
+            self.db.execute(
+                "INSERT INTO pipelines (id, name, description, created_at) VALUES (?, ?, ?, ?)",
+                (pipeline_id, name, description, time.time()),
+            )
+            self._insert_version(pipeline_id, version)
+        return self.pipeline(pipeline_id)
+
+    def add_pipeline_version(self, pipeline_id: str, version: NewVersion) -> PipelineVersionRecord:
+        """A new version of a pipeline, which becomes its default (as in KFP)."""
+        pipeline = self.pipeline(pipeline_id)
+        taken = f"pipeline {pipeline.name!r} already has a version named {version.name!r}"
+        with self._transaction(taken):
+            version_id = self._insert_version(pipeline_id, version)
+        return self.pipeline_version(version_id)
+
+    @contextmanager
+    def _transaction(self, conflict: str) -> Iterator[None]:
+        """One write transaction; a unique name already taken is a ConflictError saying
+        `conflict`."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            self.db.execute("ROLLBACK")
+            raise ConflictError(conflict) from None
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _insert_version(self, pipeline_id: str, version: NewVersion) -> str:
+        version_id = str(uuid.uuid4())
+        self.db.execute(
+            """INSERT INTO pipeline_versions (id, pipeline_id, name, description, created_at,
+                workflow, parameters, code_source_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                version_id,
+                pipeline_id,
+                version.name,
+                version.description,
+                time.time(),
+                json.dumps(version.workflow),
+                json.dumps([list(p) for p in version.parameters]),
+                version.code_source_url,
+            ),
+        )
+        self.db.execute(
+            "UPDATE pipelines SET default_version_id = ? WHERE id = ?", (version_id, pipeline_id)
+        )
+        return version_id
+
+    def pipeline(self, pipeline_id: str) -> PipelineRecord:
+        row = self.db.execute("SELECT * FROM pipelines WHERE id = ?", (pipeline_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no pipeline with id {pipeline_id!r}")
+        return self._pipeline_record(row)
+
+    def list_pipelines(
+        self, page: Page, name: str | None = None
+    ) -> tuple[list[PipelineRecord], int]:
+        """One page of pipelines (only the one called `name`, when given) and the total."""
+        where, params = _name_filter("pipelines", name)
+        rows = self._select("pipelines", where, params, page)
+        return [self._pipeline_record(r) for r in rows], self._count("pipelines", where, params)
+
+    def delete_pipeline(self, pipeline_id: str) -> None:
+        """Remove a pipeline and its versions; runs started from it stay."""
+        cursor = self.db.execute("DELETE FROM pipelines WHERE id = ?", (pipeline_id,))
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no pipeline with id {pipeline_id!r}")
+
+    def pipeline_version(self, version_id: str) -> PipelineVersionRecord:
+        row = self.db.execute(
+            "SELECT * FROM pipeline_versions WHERE id = ?", (version_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no pipeline version with id {version_id!r}")
+        return _version_record(row)
+
+    def list_pipeline_versions(
+        self, pipeline_id: str, page: Page
+    ) -> tuple[list[PipelineVersionRecord], int]:
+        self.pipeline(pipeline_id)
+        where, params = " WHERE pipeline_versions.pipeline_id = ?", (pipeline_id,)
+        rows = self._select("pipeline_versions", where, params, page)
+        return [_version_record(r) for r in rows], self._count("pipeline_versions", where, params)
+
+    def version_workflow(self, version_id: str) -> dict[str, Any]:
+        """A version's Workflow (read on its own: it can be large)."""
+        row = self.db.execute(
+            "SELECT workflow FROM pipeline_versions WHERE id = ?", (version_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no pipeline version with id {version_id!r}")
+        return dict(json.loads(row["workflow"]))
+
+    def _pipeline_record(self, row: sqlite3.Row) -> PipelineRecord:
+        version = row["default_version_id"]
+        return PipelineRecord(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            created_at=row["created_at"],
+            default_version=self.pipeline_version(version) if version else None,
+        )
+
+    # ---- pages -------------------------------------------------------------------------------
+
+    def _select(
+        self, table: str, where: str, params: tuple[Any, ...], page: Page
+    ) -> list[sqlite3.Row]:
+        # `table` and the page's clause come from this module, never from the caller's text.
+        query = f"SELECT * FROM {table}{where}{page.clause(table)}"
+        return list(self.db.execute(query, params).fetchall())
+
+    def _count(self, table: str, where: str, params: tuple[Any, ...]) -> int:
+        row = self.db.execute(f"SELECT COUNT(*) FROM {table}{where}", params).fetchone()
+        return int(row[0])
 
     # ---- runs --------------------------------------------------------------------------------
 
@@ -414,7 +679,7 @@ class RunStore:
         if text in ids:
             return text
         if not ids:
-            raise StoreError(f"no run {text!r} in this project's run store")
+            raise NotFoundError(f"no run {text!r} in this project's run store")
         if len(ids) > 1:
             raise StoreError(
                 f"{text!r} matches {len(ids)} runs: {', '.join(i[:8] for i in ids[:5])}"
@@ -442,6 +707,37 @@ class RunStore:
         if limit:
             query += f" LIMIT {int(limit)}"
         return [_run_record(r, ()) for r in self.db.execute(query, params).fetchall()]
+
+    def list_runs(
+        self, page: Page, experiment_id: str | None = None
+    ) -> tuple[list[RunRecord], int]:
+        """One page of runs (of one experiment, when given) and the total."""
+        where, params = "", tuple[Any, ...]()
+        if experiment_id is not None:
+            where, params = " WHERE runs.experiment_id = ?", (experiment_id,)
+        query = f"""SELECT runs.*, experiments.name AS experiment FROM runs
+                    JOIN experiments ON experiments.id = runs.experiment_id{where}"""
+        rows = self.db.execute(query + page.clause("runs"), params).fetchall()
+        return [_run_record(r, ()) for r in rows], self._count("runs", where, params)
+
+    def link_run(
+        self, run_id: str, pipeline_id: str, pipeline_version_id: str, description: str
+    ) -> None:
+        """Record which uploaded pipeline (and version) a run was started from."""
+        self.db.execute(
+            """UPDATE runs SET pipeline_id = ?, pipeline_version_id = ?, description = ?
+               WHERE id = ?""",
+            (pipeline_id, pipeline_version_id, description, run_id),
+        )
+
+    def runner_pid(self, run_id: str) -> int | None:
+        """The process id of the run's runner while it is alive on this machine, else None."""
+        row = self.db.execute(
+            "SELECT host, pid, pid_start FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if row is None or row["pid"] is None or row["host"] != socket.gethostname():
+            return None
+        return int(row["pid"]) if is_running(row["pid"], row["pid_start"]) else None
 
     def tasks(self, run_id: str) -> Iterator[TaskRecord]:
         rows = self.db.execute(
@@ -538,7 +834,33 @@ def _run_record(row: sqlite3.Row, tasks: tuple[TaskRecord, ...]) -> RunRecord:
         host=row["host"],
         folder=row["folder"],
         tasks=tasks,
+        experiment_id=row["experiment_id"],
+        pipeline_id=row["pipeline_id"],
+        pipeline_version_id=row["pipeline_version_id"],
+        description=row["description"],
     )
+
+
+def _experiment_record(row: sqlite3.Row) -> ExperimentRecord:
+    return ExperimentRecord(row["id"], row["name"], row["description"], row["created_at"])
+
+
+def _version_record(row: sqlite3.Row) -> PipelineVersionRecord:
+    return PipelineVersionRecord(
+        id=row["id"],
+        pipeline_id=row["pipeline_id"],
+        name=row["name"],
+        description=row["description"],
+        created_at=row["created_at"],
+        parameters=tuple((str(n), v) for n, v in json.loads(row["parameters"])),
+        code_source_url=row["code_source_url"],
+    )
+
+
+def _name_filter(table: str, name: str | None) -> tuple[str, tuple[Any, ...]]:
+    if name is None:
+        return "", ()
+    return f" WHERE {table}.name = ?", (name,)
 
 
 def is_finished(state: str) -> bool:
