@@ -563,6 +563,8 @@ class RunStore:
         owner: str = "runner",
     ) -> None:
         pid = os.getpid()
+        if self.db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+            raise StoreError(f"a run with id {run_id!r} is already in the run store")
         self.db.execute(
             """INSERT INTO runs (id, name, experiment_id, workflow_name, pipeline_file,
                 pipeline_digest, workflow, arguments, backend, state, created_at, started_at,
@@ -672,8 +674,8 @@ class RunStore:
     def resolve_run_id(self, text: str) -> str:
         """A run id from the whole id, a unique prefix of it, or a unique run name."""
         rows = self.db.execute(
-            "SELECT id FROM runs WHERE id = ? OR id LIKE ? OR name = ?",
-            (text, text.replace("%", "") + "%", text),
+            "SELECT id FROM runs WHERE substr(id, 1, ?) = ? OR name = ?",
+            (len(text), text, text),
         ).fetchall()
         ids = sorted({r["id"] for r in rows})
         if text in ids:
