@@ -53,6 +53,7 @@ from yamlpipe.client.records import (
     RunRequest,
 )
 from yamlpipe.compile import build_package
+from yamlpipe.run.processes import is_running
 from yamlpipe.run.store import (
     DEFAULT_EXPERIMENT,
     STORE_FOLDER,
@@ -65,7 +66,6 @@ from yamlpipe.run.store import (
     RunRecord,
     RunStore,
     StoreError,
-    is_running,
 )
 
 KFP_STATUS = {"Cancelled": "Terminated"}

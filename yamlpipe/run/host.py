@@ -12,11 +12,13 @@ import subprocess
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from yamlpipe.run import pyenv
 from yamlpipe.run.leaf import NodeError
 from yamlpipe.run.model import Step, StepResult
+from yamlpipe.run.processes import PID_FILE, process_start, signal_group
 
 KILL_GRACE = 5.0
 """Seconds between SIGTERM and SIGKILL when a step is stopped (Kubernetes gives 30)."""
@@ -94,6 +96,7 @@ class HostHandle:
                 self.process = _spawn(argv, environment, f"{self.step.folder}/fs", log, self.step)
             except NodeError as exc:
                 return StepResult(127, str(exc))
+            _note_pid(self.step.folder, self.process.pid)
         code = _pump_log(self.process, log, self.step.secret_values)
         return _result(code, self.killed)
 
@@ -103,8 +106,8 @@ class HostHandle:
             process = self.process
         if process is None or process.poll() is not None:
             return
-        _signal_group(process.pid, signal.SIGTERM)
-        timer = threading.Timer(KILL_GRACE, _signal_group, (process.pid, signal.SIGKILL))
+        signal_group(process.pid, signal.SIGTERM)
+        timer = threading.Timer(KILL_GRACE, signal_group, (process.pid, signal.SIGKILL))
         timer.daemon = True
         timer.start()
 
@@ -144,9 +147,11 @@ def _pump_log(process: subprocess.Popen[bytes], log: BinaryIO, secrets: tuple[st
     return process.wait()
 
 
-def _signal_group(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, number)
+def _note_pid(folder: str, pid: int) -> None:
+    """Leave the step's process id (and start time) in its folder, so that the steps of a
+    runner that was killed can be stopped the next time the run store is opened."""
+    with contextlib.suppress(OSError):
+        Path(folder, PID_FILE).write_text(f"{pid} {process_start(pid)}\n", encoding="ascii")
 
 
 def _result(code: int, killed: str | None) -> StepResult:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from yamlpipe.run.model import FINISHED, Node
+from yamlpipe.run.processes import is_running, process_start, stop_orphans
 
 STORE_FOLDER = ".yamlpipe"
 DATABASE = "runs.db"
@@ -276,37 +277,6 @@ class RunRecord:
         return None
 
 
-def _process_stat(pid: int) -> list[str]:
-    """A process's fields from Linux /proc after its name (state first); [] elsewhere."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stream:
-            return stream.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
-
-
-def _process_start(pid: int) -> str:
-    """When a process started (Linux /proc), so a reused pid is not taken for our runner."""
-    fields = _process_stat(pid)
-    return fields[19] if len(fields) > 19 else ""
-
-
-def is_running(pid: int, started: str = "") -> bool:
-    """Whether the process runs (and, given its start time, is still that process). A zombie
-    does not run: it has ended and waits for its parent to collect it, and taking it for a
-    live runner would keep its run `Running` for as long as that parent lives."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    fields = _process_stat(pid)
-    if fields and fields[0] == "Z":
-        return False
-    return not started or _process_start(pid) in ("", started)
-
-
 class RunStore:
     """One connection to a project's run store; use it from one thread."""
 
@@ -372,6 +342,11 @@ class RunStore:
         dead = [r for r in rows if r["pid"] is None or not is_running(r["pid"], r["pid_start"])]
         for row in dead:
             self.finish_run(row["id"], "Failed", f"{row['owner']} stopped", unfinished="Failed")
+            folder = self.db.execute(
+                "SELECT folder FROM runs WHERE id = ?", (row["id"],)
+            ).fetchone()
+            if folder is not None and folder["folder"]:
+                stop_orphans(folder["folder"])
         return [r["id"] for r in dead]
 
     # ---- experiments -------------------------------------------------------------------------
@@ -585,7 +560,7 @@ class RunStore:
                 _user(),
                 socket.gethostname(),
                 pid,
-                _process_start(pid),
+                process_start(pid),
                 owner,
                 folder,
             ),
