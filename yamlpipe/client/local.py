@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -50,6 +49,7 @@ from yamlpipe.kfpapi.stored import (
     version_of,
     workflow_manifest,
 )
+from yamlpipe.run.background import StopRefused, stop_runner
 from yamlpipe.run.store import (
     DEFAULT_EXPERIMENT,
     STORE_FOLDER,
@@ -293,20 +293,10 @@ class LocalBackend:
     def terminate_run(self, run_id: str) -> None:
         """Ask the run's runner to stop; a run that has finished already stays as it is."""
         with self._store() as store:
-            record = store.run(run_id, with_tasks=False)
-            pid = store.runner_pid(record.id)
-        if record.finished or (pid is None and record.host == socket.gethostname()):
-            return  # it ended (or its runner just did: the next read records that)
-        if pid is None:
-            raise ClientError(
-                self.where,
-                f"run {record.id[:8]} is driven by a runner on {record.host}, not this machine",
-                f"terminate it on {record.host}",
-            )
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
+            try:
+                stop_runner(store, store.run(run_id, with_tasks=False))
+            except StopRefused as refused:
+                raise ClientError(self.where, str(refused)) from None
 
     def run_url(self, run_id: str) -> str:
         return f"yamlpipe runs show {run_id[:8]}"
