@@ -159,7 +159,9 @@ def _shown_state(task: TaskRecord) -> str:
 
 
 def _boxes(workflow: Json, record: RunRecord) -> Any:
-    return build_boxes(workflow, states_by_task((t.name, _shown_state(t)) for t in record.tasks))
+    # A loop's own node is not one of its iterations: only these are counted in its box.
+    nodes = ((t.name, _shown_state(t)) for t in record.tasks if t.kind != "TaskGroup")
+    return build_boxes(workflow, states_by_task(nodes))
 
 
 def _task_rows(record: RunRecord) -> str:
