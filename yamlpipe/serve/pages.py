@@ -4,8 +4,8 @@ updates. Every form carries the CSRF token of its page's cookie."""
 
 from __future__ import annotations
 
-import json
 import os
+import shlex
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,7 @@ def _run_body(request: Request, record: RunRecord, workflow: Json) -> str:
         f"<dt>{e(k)}</dt><dd><code>{e(v)}</code></dd>" for k, v in record.arguments.items()
     )
     terminate = (
-        f'<form id=terminate method=post action="{url}/terminate" style="display:inline">'
+        f'<form id=terminate class=inline method=post action="{url}/terminate">'
         f"{csrf_field(_csrf(request))}<button class=danger>Terminate</button></form>"
         if not record.finished
         else ""
@@ -315,6 +315,8 @@ def _task_panel(record: RunRecord, task: TaskRecord, extra: Json) -> str:
         f"<h4>{e(name)}</h4>{preview(str(value).encode(), name)}" for name, value in params.items()
     )
     for name, (label, data) in extra["artifacts"].items():
+        if name in params:  # the same output, kept as a parameter and a file
+            continue
         shown = preview(data, label) if data is not None else f"<p class=muted>{e(label)}</p>"
         outputs += f"<h4>{e(name)}</h4>{shown}"
     attempts = "".join(
@@ -337,7 +339,7 @@ def _task_panel(record: RunRecord, task: TaskRecord, extra: Json) -> str:
 
 
 def _quote(word: str) -> str:
-    return word if word and all(c.isalnum() or c in "-_./=:," for c in word) else json.dumps(word)
+    return shlex.quote(word)
 
 
 async def task_page(service: Service, request: Request) -> Response:
