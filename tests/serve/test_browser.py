@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from conftest import Server
 
 playwright = pytest.importorskip("playwright.sync_api")
