@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from yamlpipe import Client
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
 
 from fake_apis import ArgoApi
 

@@ -18,8 +18,8 @@ import pytest
 
 from yamlpipe import Client
 from yamlpipe.api.client import InvalidPipeline, RunPipelineResult
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
 from yamlpipe.errors import YamlpipeErrors
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
 
 from fake_apis import KfpApi
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from yamlpipe import Client
 from yamlpipe.api.client import load_package
 from yamlpipe.client.kfp import run_body
-from yamlpipe.client.records import RunRequest
+from yamlpipe.kfpapi.records import RunRequest
 
 from fake_apis import KfpApi
 from helpers import ROOT, kfp_python

@@ -15,7 +15,7 @@ import pytest
 
 from yamlpipe import Client
 from yamlpipe.api.client import InvalidPipeline, failed_steps
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
 from yamlpipe.run.store import MIGRATIONS, SCHEMA_VERSION, RunStore, is_running
 
 from helpers import run_cli

@@ -33,11 +33,13 @@ from yamlpipe.api.prepare import (
 )
 from yamlpipe.client.argo import ArgoBackend
 from yamlpipe.client.backend import PipelineBackend, RunBackend
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
 from yamlpipe.client.kfp import KfpBackend
 from yamlpipe.client.local import LocalBackend
-from yamlpipe.client.query import name_filter
-from yamlpipe.client.records import (
+from yamlpipe.client.transport import HttpSettings, TokenSource, Transport
+from yamlpipe.generate.dsl import PipelineConf
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
+from yamlpipe.kfpapi.query import name_filter
+from yamlpipe.kfpapi.records import (
     Experiment,
     FailedStep,
     ListExperimentsResponse,
@@ -53,8 +55,6 @@ from yamlpipe.client.records import (
     RunRequest,
     failed_steps,
 )
-from yamlpipe.client.transport import HttpSettings, TokenSource, Transport
-from yamlpipe.generate.dsl import PipelineConf
 from yamlpipe.resolve import ResolveOptions
 from yamlpipe.run.runner import project_root
 

@@ -88,10 +88,12 @@ def compile_file(
     allow_large: bool = False,
     options: ResolveOptions | None = None,
     cache_root: Path | None = None,
+    text: str | None = None,
 ) -> CompileReport:
-    """Load, link and compile one pipeline file into a package of the given format."""
+    """Load, link and compile one pipeline file into a package of the given format (with
+    `text`: that text, as if it were the file, which need not exist)."""
     file = os.fspath(path)
-    checked, graph = link_pipeline(file, "compile", options, cache_root)
+    checked, graph = link_pipeline(file, "compile", options, cache_root, text)
     if graph is None:
         return CompileReport(file, checked.problems, checked.texts)
     package, found = package_graph(graph, fmt)
@@ -103,13 +105,17 @@ def compile_file(
 
 
 def link_pipeline(
-    file: str, command: str, options: ResolveOptions | None = None, cache_root: Path | None = None
+    file: str,
+    command: str,
+    options: ResolveOptions | None = None,
+    cache_root: Path | None = None,
+    text: str | None = None,
 ) -> tuple[FileReport, LinkedPipeline | None]:
     """Load and link a pipeline file (or graph component); the linked pipeline, or None with
     the problems that stop `command` (a container component has no DAG to compile)."""
     workspace = Workspace(options or ResolveOptions(), cache_root)
     try:
-        checked = workspace.check(file)
+        checked = workspace.check(file, text)
     finally:
         workspace.close()
     graph = checked.link.graph if checked.link is not None else None

@@ -14,10 +14,10 @@ from typing import Any
 
 from yamlpipe.api.compile import compile_file
 from yamlpipe.api.run import bind_arguments, is_package
-from yamlpipe.client.records import Package
 from yamlpipe.compile import package_format
 from yamlpipe.compile.values import serialize
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.kfpapi.records import Package
 from yamlpipe.resolve import ResolveOptions
 from yamlpipe.run.workflow import read_package_file, workflow_from_dict
 

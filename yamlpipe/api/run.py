@@ -4,7 +4,6 @@ inputs before anything starts."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
@@ -19,22 +18,17 @@ from yamlpipe.compile.values import serialize
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.load.yamltext import read_yaml
 from yamlpipe.resolve import ResolveOptions
+from yamlpipe.run.arguments import ArgumentError, bind_arguments
 from yamlpipe.run.model import Observer
 from yamlpipe.run.runner import RunOptions, RunRefused, RunResult, RunSource, execute, project_root
 from yamlpipe.run.secrets import read_secrets_file
 from yamlpipe.run.store import RunRecord, RunStore
 from yamlpipe.run.workflow import (
     PackageError,
-    Workflow,
     read_package_file,
     workflow_from_dict,
     workflow_from_document,
 )
-from yamlpipe.spec.types import literal_problem
-
-
-class ArgumentError(YamlpipeError):
-    """A pipeline argument that does not fit the pipeline's inputs (a usage error)."""
 
 
 @dataclass(frozen=True)
@@ -136,47 +130,6 @@ def read_arguments_file(path: str) -> dict[str, str]:
             "for example:  epochs: 10",
         )
     return {str(k): serialize(v) for k, v in document.data.items() if v is not None}
-
-
-def bind_arguments(workflow: Workflow, given: Mapping[str, str]) -> dict[str, str]:
-    """Check arguments against the pipeline's inputs: names, types, required ones given."""
-    declared = {str(p.get("name")): p for p in workflow.arguments("parameters")}
-    types = {str(i["name"]): i.get("type") for i in workflow.pipeline_inputs()}
-    problems: list[YamlpipeError] = []
-    for name, value in given.items():
-        if name not in declared:
-            problems.append(_unknown_argument(name, list(declared)))
-            continue
-        problem = literal_problem(value, types.get(name)) if types.get(name) else None
-        if problem:
-            problems.append(
-                ArgumentError(
-                    Location("<arguments>"),
-                    f"argument {name}={value!r} {problem} (the input is {types[name]})",
-                )
-            )
-    for name, param in declared.items():
-        if name not in given and param.get("value") is None:
-            problems.append(
-                ArgumentError(
-                    Location("<arguments>"),
-                    f"the pipeline input {name!r} has no default; give it a value",
-                    f"-a {name}=VALUE",
-                )
-            )
-    if problems:
-        raise YamlpipeErrors(problems)
-    return dict(given)
-
-
-def _unknown_argument(name: str, declared: list[str]) -> ArgumentError:
-    close = difflib.get_close_matches(name, declared, n=1)
-    where = f" (did you mean {close[0]!r}?)" if close else ""
-    return ArgumentError(
-        Location("<arguments>"),
-        f"the pipeline has no input {name!r}{where}",
-        f"its inputs: {', '.join(declared) or 'none'}",
-    )
 
 
 # ---- running ---------------------------------------------------------------------------------

@@ -42,13 +42,15 @@ class Workspace:
             if resolver.fetcher is not None:
                 resolver.fetcher.close()
 
-    def check(self, file: str) -> FileReport:
-        """Load and link one file; configuration problems become the file's problems."""
+    def check(self, file: str, text: str | None = None) -> FileReport:
+        """Load and link one file (or `text` as if it were that file: an upload checked where
+        it would sit); configuration problems become the file's problems."""
         try:
             resolver = self.resolver_for(Path(file))
             self.owners[file] = resolver
-            resolver.check_inside(Path(file), Location(file), "the file (a link)")
-            text = read_text_file(file)
+            if text is None:
+                resolver.check_inside(Path(file), Location(file), "the file (a link)")
+                text = read_text_file(file)
         except YamlpipeErrors as problems:
             return FileReport(file, tuple(problems), _texts_of(problems))
         except YamlpipeError as problem:

@@ -20,6 +20,7 @@ from yamlpipe.cli import compile as compile_commands
 from yamlpipe.cli import generate as generate_commands
 from yamlpipe.cli import render
 from yamlpipe.cli import run as run_commands
+from yamlpipe.cli import serve as serve_commands
 from yamlpipe.cli.common import (
     EXIT_BUG,
     EXIT_INVALID,
@@ -167,6 +168,7 @@ compile_commands.register(app)
 generate_commands.register(app)
 run_commands.register(app)
 client_commands.register(app)
+serve_commands.register(app)
 
 
 def _log_bug(exc: BaseException) -> str:

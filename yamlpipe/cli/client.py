@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from yamlpipe.api import client as client_api
     from yamlpipe.api import run as run_api
     from yamlpipe.api.client import Client
-    from yamlpipe.client.records import Package, RunDetail
+    from yamlpipe.kfpapi.records import Package, RunDetail
     from yamlpipe.resolve.config import HostSettings
 else:
     client_api = LazyModule("yamlpipe.api.client")

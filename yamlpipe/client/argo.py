@@ -9,9 +9,10 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from yamlpipe.client.errors import ClientError
-from yamlpipe.client.kfp import parse_time
-from yamlpipe.client.records import (
+from yamlpipe.client.transport import Transport
+from yamlpipe.compile.naming import k8s_name
+from yamlpipe.kfpapi.errors import ClientError
+from yamlpipe.kfpapi.records import (
     ListQuery,
     ListRunsResponse,
     Parameter,
@@ -21,8 +22,7 @@ from yamlpipe.client.records import (
     RunDetail,
     RunRequest,
 )
-from yamlpipe.client.transport import Transport
-from yamlpipe.compile.naming import k8s_name
+from yamlpipe.kfpapi.wire import parse_time
 
 Json = dict[str, Any]
 GENERATE_NAME_LIMIT = 58

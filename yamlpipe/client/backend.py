@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from yamlpipe.client.records import (
+from yamlpipe.kfpapi.records import (
     Experiment,
     ListExperimentsResponse,
     ListPipelinesResponse,

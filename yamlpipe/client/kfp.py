@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from yamlpipe.client.errors import ClientError
-from yamlpipe.client.records import (
+from yamlpipe.client.transport import Transport
+from yamlpipe.kfpapi.errors import ClientError
+from yamlpipe.kfpapi.records import (
     CREATOR,
     EXPERIMENT,
     NAMESPACE,
@@ -26,18 +27,21 @@ from yamlpipe.client.records import (
     ListQuery,
     ListRunsResponse,
     Package,
-    Parameter,
     Pipeline,
-    PipelineRuntime,
-    PipelineSpec,
     PipelineVersion,
-    ResourceKey,
-    ResourceReference,
     Run,
     RunDetail,
     RunRequest,
 )
-from yamlpipe.client.transport import Transport
+from yamlpipe.kfpapi.wire import (
+    experiment_from_json,
+    json_object,
+    page_of,
+    pipeline_from_json,
+    run_detail_from_json,
+    run_from_json,
+    version_from_json,
+)
 
 API = "/apis/v1beta1"
 MAX_UPLOAD = 32 * 1024 * 1024
@@ -57,10 +61,10 @@ class KfpBackend:
         self.transport.close()
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Json:
-        return _object(self.transport.call("GET", API + path, params=params))
+        return json_object(self.transport.call("GET", API + path, params=params))
 
     def _post(self, path: str, body: Any = None, **options: Any) -> Json:
-        return _object(self.transport.call("POST", API + path, body=body, **options))
+        return json_object(self.transport.call("POST", API + path, body=body, **options))
 
     # ---- experiments -------------------------------------------------------------------------
 
@@ -77,7 +81,7 @@ class KfpBackend:
         params = _list_params(query, NAMESPACE if namespace else None, namespace)
         data = self._get("/experiments", params)
         items = [experiment_from_json(e) for e in data.get("experiments") or []]
-        return ListExperimentsResponse(items, *_page_of(data))
+        return ListExperimentsResponse(items, *page_of(data))
 
     # ---- pipelines ---------------------------------------------------------------------------
 
@@ -99,7 +103,7 @@ class KfpBackend:
     def list_pipelines(self, query: ListQuery) -> ListPipelinesResponse:
         data = self._get("/pipelines", _list_params(query))
         items = [pipeline_from_json(p) for p in data.get("pipelines") or []]
-        return ListPipelinesResponse(items, *_page_of(data))
+        return ListPipelinesResponse(items, *page_of(data))
 
     def delete_pipeline(self, pipeline_id: str) -> None:
         self.transport.call("DELETE", f"{API}/pipelines/{quote(pipeline_id)}")
@@ -114,7 +118,7 @@ class KfpBackend:
         params.update({"resource_key.type": PIPELINE, "resource_key.id": pipeline_id})
         data = self._get("/pipeline_versions", params)
         items = [version_from_json(v) for v in data.get("versions") or []]
-        return ListPipelineVersionsResponse(items, *_page_of(data))
+        return ListPipelineVersionsResponse(items, *page_of(data))
 
     def pipeline_url(self, pipeline_id: str) -> str:
         return f"{self.ui_url}/#/pipelines/details/{pipeline_id}"
@@ -123,7 +127,7 @@ class KfpBackend:
 
     def create_run(self, request: RunRequest) -> Run:
         data = self._post("/runs", run_body(request))
-        return run_from_json(_object(data.get("run")))
+        return run_from_json(json_object(data.get("run")))
 
     def get_run(self, run_id: str) -> RunDetail:
         return run_detail_from_json(self._get(f"/runs/{quote(run_id)}"))
@@ -136,7 +140,7 @@ class KfpBackend:
         else:
             params = _list_params(query, NAMESPACE if namespace else None, namespace)
         data = self._get("/runs", params)
-        return ListRunsResponse([run_from_json(r) for r in data.get("runs") or []], *_page_of(data))
+        return ListRunsResponse([run_from_json(r) for r in data.get("runs") or []], *page_of(data))
 
     def terminate_run(self, run_id: str) -> None:
         self._post(f"/runs/{quote(run_id)}/terminate")
@@ -207,119 +211,4 @@ def _present(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-# ---- answers ---------------------------------------------------------------------------------
-
-
-def _object(value: Any) -> Json:
-    return value if isinstance(value, dict) else {}
-
-
-def _page_of(data: Json) -> tuple[int, str]:
-    return int(data.get("total_size") or 0), str(data.get("next_page_token") or "")
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp; the zero time KFP sends for `not yet` is None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return None if moment.timestamp() <= 0 else moment
-
-
-def _parameters(items: Any) -> tuple[Parameter, ...]:
-    return tuple(
-        Parameter(str(p.get("name", "")), p.get("value"))
-        for p in items or []
-        if isinstance(p, dict)
-    )
-
-
-def _references(items: Any) -> tuple[ResourceReference, ...]:
-    found = []
-    for item in items or []:
-        key = _object(item.get("key")) if isinstance(item, dict) else {}
-        found.append(
-            ResourceReference(
-                ResourceKey(str(key.get("type", "")), str(key.get("id", ""))),
-                str(item.get("relationship", "")),
-                str(item.get("name", "")),
-            )
-        )
-    return tuple(found)
-
-
-def experiment_from_json(data: Json) -> Experiment:
-    return Experiment(
-        id=str(data.get("id", "")),
-        name=str(data.get("name", "")),
-        description=str(data.get("description", "")),
-        created_at=parse_time(data.get("created_at")),
-        resource_references=_references(data.get("resource_references")),
-        storage_state=str(data.get("storage_state") or "STORAGESTATE_AVAILABLE"),
-    )
-
-
-def version_from_json(data: Json) -> PipelineVersion:
-    return PipelineVersion(
-        id=str(data.get("id", "")),
-        name=str(data.get("name", "")),
-        created_at=parse_time(data.get("created_at")),
-        parameters=_parameters(data.get("parameters")),
-        description=str(data.get("description", "")),
-        code_source_url=str(data.get("code_source_url", "")),
-        resource_references=_references(data.get("resource_references")),
-    )
-
-
-def pipeline_from_json(data: Json) -> Pipeline:
-    default = data.get("default_version")
-    return Pipeline(
-        id=str(data.get("id", "")),
-        name=str(data.get("name", "")),
-        description=str(data.get("description", "")),
-        created_at=parse_time(data.get("created_at")),
-        parameters=_parameters(data.get("parameters")),
-        default_version=version_from_json(default) if isinstance(default, dict) else None,
-    )
-
-
-def run_from_json(data: Json) -> Run:
-    spec = _object(data.get("pipeline_spec"))
-    return Run(
-        id=str(data.get("id", "")),
-        name=str(data.get("name", "")),
-        status=str(data.get("status", "")),
-        created_at=parse_time(data.get("created_at")),
-        scheduled_at=parse_time(data.get("scheduled_at")),
-        finished_at=parse_time(data.get("finished_at")),
-        description=str(data.get("description", "")),
-        error=str(data.get("error", "")),
-        pipeline_spec=PipelineSpec(
-            pipeline_id=str(spec.get("pipeline_id", "")),
-            pipeline_name=str(spec.get("pipeline_name", "")),
-            workflow_manifest=str(spec.get("workflow_manifest", "")),
-            parameters=_parameters(spec.get("parameters")),
-        ),
-        resource_references=_references(data.get("resource_references")),
-        service_account=str(data.get("service_account", "")),
-        storage_state=str(data.get("storage_state") or "STORAGESTATE_AVAILABLE"),
-    )
-
-
-def run_detail_from_json(data: Json) -> RunDetail:
-    runtime = _object(data.get("pipeline_runtime"))
-    return RunDetail(
-        run=run_from_json(_object(data.get("run"))),
-        pipeline_runtime=PipelineRuntime(
-            workflow_manifest=str(runtime.get("workflow_manifest", "")),
-            pipeline_manifest=str(runtime.get("pipeline_manifest", "")),
-        ),
-    )
-
-
-__all__ = ["KfpBackend", "parse_time", "run_body"]
+__all__ = ["KfpBackend", "run_body"]

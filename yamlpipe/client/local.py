@@ -15,25 +15,18 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
-from yamlpipe.client.query import filtered_name, next_token, page_of
-from yamlpipe.client.records import (
-    CREATOR,
-    EXPERIMENT,
-    OWNER,
-    PIPELINE,
-    PIPELINE_VERSION,
+from yamlpipe.compile import build_package
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
+from yamlpipe.kfpapi.query import filtered_name, next_token, page_of
+from yamlpipe.kfpapi.records import (
     Experiment,
     ListExperimentsResponse,
     ListPipelinesResponse,
@@ -41,35 +34,32 @@ from yamlpipe.client.records import (
     ListQuery,
     ListRunsResponse,
     Package,
-    Parameter,
     Pipeline,
     PipelineRuntime,
-    PipelineSpec,
     PipelineVersion,
-    ResourceKey,
-    ResourceReference,
     Run,
     RunDetail,
     RunRequest,
 )
-from yamlpipe.compile import build_package
+from yamlpipe.kfpapi.stored import (
+    experiment_of,
+    new_version,
+    pipeline_of,
+    run_of,
+    version_of,
+    workflow_manifest,
+)
+from yamlpipe.run.background import StopRefused, stop_runner
 from yamlpipe.run.processes import is_running
 from yamlpipe.run.store import (
     DEFAULT_EXPERIMENT,
     STORE_FOLDER,
     ConflictError,
-    ExperimentRecord,
-    NewVersion,
     NotFoundError,
-    PipelineRecord,
-    PipelineVersionRecord,
-    RunRecord,
     RunStore,
     StoreError,
 )
 
-KFP_STATUS = {"Cancelled": "Terminated"}
-"""The store's run states in KFP's words, where they differ."""
 START_TIMEOUT = 60.0
 """Seconds a new runner may take to record its run (it validates a pipeline file first)."""
 LOG_NAME = "runner.log"
@@ -116,42 +106,44 @@ class LocalBackend:
 
     def create_experiment(self, name: str, description: str, namespace: str | None) -> Experiment:
         with self._store() as store:
-            return _experiment(store.create_experiment(name, description))
+            return experiment_of(store.create_experiment(name, description))
 
     def get_experiment(self, experiment_id: str) -> Experiment:
         with self._store() as store:
-            return _experiment(store.experiment(experiment_id))
+            return experiment_of(store.experiment(experiment_id))
 
     def list_experiments(self, query: ListQuery, namespace: str | None) -> ListExperimentsResponse:
         page, name = page_of(self.where, query), filtered_name(self.where, query.filter)
         with self._store() as store:
             found, total = store.list_experiments(page, name)
         return ListExperimentsResponse(
-            [_experiment(e) for e in found], total, next_token(page, total)
+            [experiment_of(e) for e in found], total, next_token(page, total)
         )
 
     # ---- pipelines ---------------------------------------------------------------------------
 
     def upload_pipeline(self, package: Package, name: str, description: str) -> Pipeline:
         with self._store() as store:
-            return _pipeline(store.create_pipeline(name, description, _version(package, name)))
+            return pipeline_of(store.create_pipeline(name, description, new_version(package, name)))
 
     def upload_pipeline_version(
         self, package: Package, name: str, pipeline_id: str, description: str
     ) -> PipelineVersion:
-        version = _version(package, name, description)
+        version = new_version(package, name, description)
         with self._store() as store:
-            return _pipeline_version(store.add_pipeline_version(pipeline_id, version))
+            return version_of(store.add_pipeline_version(pipeline_id, version))
 
     def get_pipeline(self, pipeline_id: str) -> Pipeline:
         with self._store() as store:
-            return _pipeline(store.pipeline(pipeline_id))
+            return pipeline_of(store.pipeline(pipeline_id))
 
     def list_pipelines(self, query: ListQuery) -> ListPipelinesResponse:
         page, name = page_of(self.where, query), filtered_name(self.where, query.filter)
         with self._store() as store:
             found, total = store.list_pipelines(page, name)
-        return ListPipelinesResponse([_pipeline(p) for p in found], total, next_token(page, total))
+        return ListPipelinesResponse(
+            [pipeline_of(p) for p in found], total, next_token(page, total)
+        )
 
     def delete_pipeline(self, pipeline_id: str) -> None:
         with self._store() as store:
@@ -159,7 +151,7 @@ class LocalBackend:
 
     def get_pipeline_version(self, version_id: str) -> PipelineVersion:
         with self._store() as store:
-            return _pipeline_version(store.pipeline_version(version_id))
+            return version_of(store.pipeline_version(version_id))
 
     def list_pipeline_versions(
         self, pipeline_id: str, query: ListQuery
@@ -167,7 +159,7 @@ class LocalBackend:
         page = page_of(self.where, query)
         with self._store() as store:
             found, total = store.list_pipeline_versions(pipeline_id, page)
-        versions = [_pipeline_version(v) for v in found]
+        versions = [version_of(v) for v in found]
         return ListPipelineVersionsResponse(versions, total, next_token(page, total))
 
     def pipeline_url(self, pipeline_id: str) -> str:
@@ -193,7 +185,7 @@ class LocalBackend:
             raise
         with self._store() as store:
             store.link_run(run_id, request.pipeline_id, version, request.description)
-            return _run(store.run(run_id, with_tasks=False))
+            return run_of(store.run(run_id, with_tasks=False))
 
     def _abandon(self, run_id: str, pid: int | None, folder: Path) -> None:
         """Undo a start that did not finish: stop the runner, and remove the run's folder
@@ -286,7 +278,7 @@ class LocalBackend:
         with self._store() as store:
             record = store.run(run_id)
             manifest = workflow_manifest(record, store.workflow(record.id))
-        return RunDetail(_run(record), PipelineRuntime(json.dumps(manifest)))
+        return RunDetail(run_of(record), PipelineRuntime(json.dumps(manifest)))
 
     def list_runs(
         self, query: ListQuery, experiment_id: str | None, namespace: str | None
@@ -296,124 +288,18 @@ class LocalBackend:
         page = page_of(self.where, query)
         with self._store() as store:
             found, total = store.list_runs(page, experiment_id)
-        return ListRunsResponse([_run(r) for r in found], total, next_token(page, total))
+        return ListRunsResponse([run_of(r) for r in found], total, next_token(page, total))
 
     def terminate_run(self, run_id: str) -> None:
         """Ask the run's runner to stop; a run that has finished already stays as it is."""
         with self._store() as store:
-            record = store.run(run_id, with_tasks=False)
-            pid = store.runner_pid(record.id)
-        if record.finished or (pid is None and record.host == socket.gethostname()):
-            return  # it ended (or its runner just did: the next read records that)
-        if pid is None:
-            raise ClientError(
-                self.where,
-                f"run {record.id[:8]} is driven by a runner on {record.host}, not this machine",
-                f"terminate it on {record.host}",
-            )
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
+            try:
+                stop_runner(store, store.run(run_id, with_tasks=False))
+            except StopRefused as refused:
+                raise ClientError(self.where, str(refused)) from None
 
     def run_url(self, run_id: str) -> str:
         return f"yamlpipe runs show {run_id[:8]}"
-
-
-# ---- records ---------------------------------------------------------------------------------
-
-
-def _when(seconds: float | None) -> datetime | None:
-    return datetime.fromtimestamp(seconds, UTC) if seconds else None
-
-
-def _experiment(record: ExperimentRecord) -> Experiment:
-    return Experiment(record.id, record.name, record.description, _when(record.created_at))
-
-
-def _version(package: Package, name: str, description: str = "") -> NewVersion:
-    return NewVersion(name, package.workflow, package.parameters, description)
-
-
-def _pipeline_version(record: PipelineVersionRecord) -> PipelineVersion:
-    return PipelineVersion(
-        id=record.id,
-        name=record.name,
-        created_at=_when(record.created_at),
-        parameters=tuple(Parameter(n, v) for n, v in record.parameters),
-        description=record.description,
-        code_source_url=record.code_source_url,
-        resource_references=(ResourceReference(ResourceKey(PIPELINE, record.pipeline_id), OWNER),),
-    )
-
-
-def _pipeline(record: PipelineRecord) -> Pipeline:
-    version = _pipeline_version(record.default_version) if record.default_version else None
-    return Pipeline(
-        id=record.id,
-        name=record.name,
-        description=record.description,
-        created_at=_when(record.created_at),
-        parameters=version.parameters if version else (),
-        default_version=version,
-    )
-
-
-def _run(record: RunRecord) -> Run:
-    references = [
-        ResourceReference(ResourceKey(EXPERIMENT, record.experiment_id), OWNER, record.experiment)
-    ]
-    if record.pipeline_version_id:
-        key = ResourceKey(PIPELINE_VERSION, record.pipeline_version_id)
-        references.append(ResourceReference(key, CREATOR))
-    status = KFP_STATUS.get(record.state, record.state)
-    return Run(
-        id=record.id,
-        name=record.name,
-        status=status,
-        created_at=_when(record.created_at),
-        scheduled_at=_when(record.started_at),
-        finished_at=_when(record.finished_at) if record.finished else None,
-        description=record.description,
-        error=record.message if status not in ("Succeeded", "Running", "Pending") else "",
-        pipeline_spec=PipelineSpec(
-            pipeline_id=record.pipeline_id,
-            parameters=tuple(Parameter(k, v) for k, v in record.arguments.items()),
-        ),
-        resource_references=tuple(references),
-    )
-
-
-def _rfc3339(seconds: float | None) -> str | None:
-    if not seconds:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def workflow_manifest(record: RunRecord, workflow: dict[str, Any]) -> dict[str, Any]:
-    """The Workflow that ran with a status as Argo writes one: the run's phase and a node per
-    task (the store's states; a stopped run says Cancelled)."""
-    nodes = {
-        str(task.node_id): {
-            "id": str(task.node_id),
-            "name": task.name,
-            "displayName": task.name.rsplit(".", 1)[-1],
-            "type": task.kind,
-            "phase": task.state,
-            "message": task.message,
-            "startedAt": _rfc3339(task.started_at),
-            "finishedAt": _rfc3339(task.finished_at),
-        }
-        for task in record.tasks
-    }
-    status = {
-        "phase": record.state,
-        "message": record.message,
-        "startedAt": _rfc3339(record.started_at),
-        "finishedAt": _rfc3339(record.finished_at),
-        "nodes": nodes,
-    }
-    return {**workflow, "status": status}
 
 
 def _recorded(store: RunStore, run_id: str) -> bool:
@@ -436,4 +322,4 @@ def _log_tail(path: Path, lines: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-__all__ = ["LocalBackend", "workflow_manifest"]
+__all__ = ["LocalBackend"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from yamlpipe.client.errors import AlreadyExists, ClientError, NotFound
+from yamlpipe.kfpapi.errors import AlreadyExists, ClientError, NotFound
 
 logger = logging.getLogger(__name__)
 

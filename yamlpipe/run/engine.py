@@ -72,6 +72,14 @@ class StepCache(Protocol):
     def store(self, node: Node, step: Step, template: Json, outputs: Outputs) -> None: ...
 
 
+class RunStopped(Exception):
+    """Raised inside the engine's thread when another thread asked the run to stop."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     jobs: int = 1
@@ -215,6 +223,9 @@ class Engine:
             phase = self._run_main()
         except KeyboardInterrupt:
             self.cancel("cancelled: interrupted")
+            raise
+        except RunStopped as stopped:
+            self.cancel(stopped.reason)
             raise
         finally:
             self.backend.close()
@@ -812,6 +823,11 @@ class Engine:
         for dag in self.dag_of.values():
             self.dirty[id(dag)] = dag
 
+    def stop(self, reason: str) -> None:
+        """Ask the run to stop, from any thread: the engine's thread cancels every step and
+        ends the run with RunStopped."""
+        self.events.put(lambda: _raise_stopped(reason))
+
     def cancel(self, reason: str) -> None:
         """Stop every step and record every unfinished node as cancelled."""
         self.stopping = CANCELLED
@@ -824,6 +840,10 @@ class Engine:
             if not node.fulfilled:
                 node.phase, node.message, node.finished_at = CANCELLED, reason, time.time()
                 self.observer.node_changed(node)
+
+
+def _raise_stopped(reason: str) -> None:
+    raise RunStopped(reason)
 
 
 # ---- helpers (pure) ---------------------------------------------------------------------------

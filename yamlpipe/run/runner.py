@@ -7,6 +7,7 @@ import json
 import os
 import random
 import string
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +22,7 @@ from yamlpipe.resolve.config import find_config
 from yamlpipe.run.cache import StoreCache
 from yamlpipe.run.docker import DockerBackend, docker_problems, gpu_problems
 from yamlpipe.run.dockercli import DockerCli, DockerEngine, EngineUnavailable
-from yamlpipe.run.engine import Engine, EngineOptions, RunIdentity
+from yamlpipe.run.engine import Engine, EngineOptions, RunIdentity, RunStopped
 from yamlpipe.run.host import HostBackend
 from yamlpipe.run.model import CANCELLED, Backend, Node, Observer
 from yamlpipe.run.secrets import Secrets, variable_name
@@ -71,6 +72,30 @@ class RunSource:
     pipeline_file: str = ""
     digest: str = ""
     sources: Mapping[tuple[str, str], Location] = field(default_factory=dict)
+
+
+class RunControl:
+    """Lets another thread see when a run is recorded, and stop it (the server's threads)."""
+
+    def __init__(self) -> None:
+        self.recorded = threading.Event()
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._reason: str | None = None
+
+    def attach(self, engine: Engine) -> None:
+        """The run is recorded and about to start: a stop asked for meanwhile happens now."""
+        with self._lock:
+            self._engine, reason = engine, self._reason
+        self.recorded.set()
+        if reason is not None:
+            engine.stop(reason)
+
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            self._reason, engine = reason, self._engine
+        if engine is not None:
+            engine.stop(reason)
 
 
 @dataclass(frozen=True)
@@ -325,10 +350,11 @@ def execute(
     options: RunOptions,
     store: RunStore,
     observer: Observer | None = None,
+    control: RunControl | None = None,
 ) -> RunResult:
     """Run a Workflow to its end and return the recorded run. Raises RunRefused before
     anything starts when the run cannot happen here; KeyboardInterrupt after recording the
-    run as cancelled."""
+    run as cancelled. A run stopped through `control` ends as cancelled, with its reason."""
     secrets = Secrets(options.secrets)
     problems = runnable_problems(source, options.backend, secrets)
     if problems:
@@ -345,11 +371,16 @@ def execute(
     backend = make_backend(options, identity.folder, docker, str(store.folder / CLAIMS_FOLDER))
     engine = _engine(source, identity, parameters, options, store, secrets, observer, backend)
     run_id = identity.uid
+    if control is not None:
+        control.attach(engine)
     try:
         phase = engine.run()
     except KeyboardInterrupt:
         store.finish_run(run_id, CANCELLED, "cancelled: interrupted", unfinished=CANCELLED)
         raise
+    except RunStopped as stopped:
+        store.finish_run(run_id, CANCELLED, stopped.reason, unfinished=CANCELLED)
+        return RunResult(store.run(run_id), CANCELLED, cancelled=True)
     message = _run_message(engine)
     store.finish_run(run_id, phase, message, unfinished=phase if phase != "Succeeded" else "")
     return RunResult(store.run(run_id), phase)

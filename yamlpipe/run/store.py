@@ -258,6 +258,9 @@ class RunRecord:
     pipeline_id: str = ""
     pipeline_version_id: str = ""
     description: str = ""
+    owner: str = "runner"
+    """Who drives the run: a `yamlpipe run` process (`runner`) or `yamlpipe serve` (`server`)."""
+    pid: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -815,6 +818,8 @@ def _run_record(row: sqlite3.Row, tasks: tuple[TaskRecord, ...]) -> RunRecord:
         pipeline_id=row["pipeline_id"],
         pipeline_version_id=row["pipeline_version_id"],
         description=row["description"],
+        owner=row["owner"],
+        pid=row["pid"],
     )
 
 

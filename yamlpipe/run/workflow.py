@@ -141,33 +141,59 @@ def template_kind(template: Json) -> str:
 # ---- reading ------------------------------------------------------------------------------
 
 
+def _unsafe_member(name: str, is_link: bool) -> str | None:
+    """Why an archive member may not be in a package: a link, or a name that would land
+    outside the folder it is unpacked in. Packages are read in memory and never unpacked,
+    but a member like that is a sign of a hostile archive, so it is refused by name."""
+    if is_link:
+        return f"the package holds a link ({name!r}); a package holds one plain YAML file"
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+        return f"the package holds a member named {name!r}, outside the package's folder"
+    return None
+
+
+def _zip_text(data: bytes) -> tuple[str | None, list[str]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        # A zip member's high mode bits say a symbolic link (0o120000), as `zip -y` writes one.
+        links = {i.filename for i in infos if (i.external_attr >> 16) & 0o170000 == 0o120000}
+        unsafe = [_unsafe_member(i.filename, i.filename in links) for i in infos]
+        names = [i.filename for i in infos if i.filename.endswith((".yaml", ".yml"))]
+        if len(names) == 1 and archive.getinfo(names[0]).file_size <= MAX_PACKAGE_BYTES:
+            return archive.read(names[0]).decode("utf-8"), [u for u in unsafe if u]
+        return None, [u for u in unsafe if u]
+
+
+def _tar_text(data: bytes) -> tuple[str | None, list[str]]:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        everything = archive.getmembers()
+        unsafe = [_unsafe_member(m.name, m.issym() or m.islnk()) for m in everything]
+        members = [m for m in everything if m.isfile() and m.name.endswith((".yaml", ".yml"))]
+        text = None
+        if len(members) == 1 and members[0].size <= MAX_PACKAGE_BYTES:
+            stream = archive.extractfile(members[0])
+            text = stream.read().decode("utf-8") if stream is not None else None
+        return text, [u for u in unsafe if u]
+
+
 def _archive_text(data: bytes, fmt: str, file: str) -> str:
     """The one YAML file inside a .zip or .tar.gz package."""
     try:
-        if fmt == "zip":
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = [n for n in archive.namelist() if n.endswith((".yaml", ".yml"))]
-                if len(names) == 1 and archive.getinfo(names[0]).file_size <= MAX_PACKAGE_BYTES:
-                    return archive.read(names[0]).decode("utf-8")
-        else:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-                members = [m for m in archive.getmembers() if m.isfile()]
-                members = [m for m in members if m.name.endswith((".yaml", ".yml"))]
-                if len(members) == 1 and members[0].size <= MAX_PACKAGE_BYTES:
-                    stream = archive.extractfile(members[0])
-                    if stream is not None:
-                        return stream.read().decode("utf-8")
+        text, unsafe = _zip_text(data) if fmt == "zip" else _tar_text(data)
     except (OSError, zipfile.BadZipFile, tarfile.TarError, UnicodeDecodeError) as exc:
         raise PackageError(Location(file), f"cannot read the package: {exc}") from None
-    raise PackageError(
-        Location(file),
-        "the package must hold exactly one .yaml file (KFP names it pipeline.yaml)",
-    )
+    if unsafe:
+        raise PackageError(Location(file), unsafe[0], "compile the pipeline again")
+    if text is None:
+        raise PackageError(
+            Location(file),
+            "the package must hold exactly one .yaml file (KFP names it pipeline.yaml)",
+        )
+    return text
 
 
-def read_package_file(path: str | os.PathLike[str]) -> Workflow:
-    """Read a package (.yaml, .zip or .tar.gz) into a Workflow, or raise a PackageError."""
-    file = os.fspath(path)
+def _format_of(file: str) -> str:
     fmt = package_format(file)
     if fmt is None:
         raise PackageError(
@@ -175,11 +201,24 @@ def read_package_file(path: str | os.PathLike[str]) -> Workflow:
             "a package ends in .yaml, .yml, .zip, .tar.gz or .tgz",
             "give a compiled package or a pipeline file",
         )
+    return fmt
+
+
+def read_package_file(path: str | os.PathLike[str]) -> Workflow:
+    """Read a package (.yaml, .zip or .tar.gz) into a Workflow, or raise a PackageError."""
+    file = os.fspath(path)
+    _format_of(file)
     try:
         with open(file, "rb") as stream:
             data = stream.read(MAX_PACKAGE_BYTES + 1)
     except OSError as exc:
         raise PackageError(Location(file), f"cannot read {file}: {exc.strerror}") from None
+    return read_package_data(data, file)
+
+
+def read_package_data(data: bytes, file: str) -> Workflow:
+    """A package's bytes (its format from `file`'s extension) into a Workflow, or PackageError."""
+    fmt = _format_of(file)
     if len(data) > MAX_PACKAGE_BYTES:
         raise PackageError(Location(file), "the package is larger than 64 MiB")
     if fmt == "yaml":

@@ -8,8 +8,8 @@ import binascii
 import json
 from typing import Any
 
-from yamlpipe.client.errors import ClientError
-from yamlpipe.client.records import ListQuery
+from yamlpipe.kfpapi.errors import ClientError
+from yamlpipe.kfpapi.records import ListQuery
 from yamlpipe.run.store import SORT_COLUMNS, Page
 
 EQUALS = 1
