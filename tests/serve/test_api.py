@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import requests
+from serving import Server
 
 from yamlpipe import Client
 
-from conftest import Server
 from helpers import kfp_python, run_cli
 
 API = "/apis/v1beta1"

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conftest import Server
+from serving import Server
 
 playwright = pytest.importorskip("playwright.sync_api")
 

@@ -9,11 +9,10 @@ import signal
 from pathlib import Path
 
 import requests
+from serving import Server, free_port, wait_for
 
 from yamlpipe import Client
 from yamlpipe.run.store import RunStore
-
-from conftest import Server, free_port, wait_for
 
 SLOW = """\
 name: slow

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import Server
+from serving import Server
 
 pytest.importorskip("schemathesis")
 

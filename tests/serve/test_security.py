@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from serving import Server, free_port
 
 from yamlpipe.api import compile_file
 
-from conftest import Server, free_port
 from helpers import run_cli
 
 API = "/apis/v1beta1"
