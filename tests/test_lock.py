@@ -34,16 +34,25 @@ def locked(project: Project) -> dict[str, LockEntry]:
     return entries
 
 
+def report(result: subprocess.CompletedProcess[str]) -> str:
+    """What the command reports: `validate`'s report is its output (standard output); `lock`
+    writes a file, and says how it went on standard error, leaving standard output empty."""
+    if "validate" in result.args:
+        return result.stdout
+    assert result.stdout == "", f"lock printed on standard output: {result.stdout!r}"
+    return result.stderr
+
+
 def ok(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return report(result)
 
 
 def failed(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
     """The JSON problem records of a run that must exit 1."""
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    records: list[dict[str, object]] = json.loads(result.stdout)
+    records: list[dict[str, object]] = json.loads(report(result))
     return records
 
 
@@ -172,7 +181,10 @@ def test_check_says_whether_the_lock_is_current_and_writes_nothing(
 ) -> None:
     two_components(http_server, project)
     result = project.cli("lock", "--check")
-    assert (result.returncode, result.stdout) == (1, "yamlpipe.lock: would change (2 references)\n")
+    assert (result.returncode, report(result)) == (
+        1,
+        "yamlpipe.lock: would change (2 references)\n",
+    )
     assert not project.lock.exists()
     ok(project.cli("lock"))
     assert ok(project.cli("lock", "--check")) == "yamlpipe.lock: up to date (2 references)\n"

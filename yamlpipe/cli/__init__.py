@@ -28,6 +28,8 @@ from yamlpipe.cli.common import (
     FormatOption,
     FrozenOption,
     OfflineOption,
+    StrictOption,
+    print_diagnostics,
     print_reports,
     require_paths,
 )
@@ -72,7 +74,7 @@ def validate(
         typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml."),
     ],
     output_format: FormatOption = Format.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    strict: StrictOption = False,
     no_resolve: Annotated[
         bool,
         typer.Option(
@@ -140,7 +142,7 @@ def lock(
     results = api.lock_paths(paths or ["."], upgrade=selected, offline=offline, check_only=check)
     reports = [f for r in results for f in r.files]
     if not all(r.ok for r in results):
-        print_reports(reports, output_format)
+        print_diagnostics(reports, output_format)
         raise typer.Exit(EXIT_INVALID)
     for result in results:
         state = (
@@ -150,7 +152,9 @@ def lock(
             if result.changed
             else "up to date"
         )
-        typer.echo(f"{render.display(result.path)}: {state} ({len(result.entries)} references)")
+        typer.echo(
+            f"{render.display(result.path)}: {state} ({len(result.entries)} references)", err=True
+        )
     raise typer.Exit(EXIT_INVALID if check and any(r.changed for r in results) else EXIT_OK)
 
 

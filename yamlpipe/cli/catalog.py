@@ -20,7 +20,7 @@ from yamlpipe.cli.common import (
     EXIT_USAGE,
     Format,
     FormatOption,
-    print_reports,
+    print_diagnostics,
 )
 from yamlpipe.cli.render import visible
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors
@@ -130,9 +130,9 @@ def build(
     if output_format is Format.json:
         typer.echo(json.dumps(_build_record(result), indent=2))
     else:
-        typer.echo(_build_message(result, check))
+        typer.echo(_build_message(result, check), err=True)
         if stale:
-            typer.echo(f"  rebuild it: {_build_command(folder, out, base_url)}")
+            typer.echo(f"  rebuild it: {_build_command(folder, out, base_url)}", err=True)
     raise typer.Exit(EXIT_INVALID if stale else EXIT_OK)
 
 
@@ -224,7 +224,7 @@ def search(
     if output_format is ReadFormat.json:
         _echo_entries_json(found)
     elif not found:
-        typer.echo(f"no entries match {' '.join(words)!r} in {visible(catalog.shown)}")
+        typer.echo(f"no entries match {' '.join(words)!r} in {visible(catalog.shown)}", err=True)
     else:
         _echo_table(catalog, [catalog.versions(e.name) for e in found])
     raise typer.Exit(EXIT_OK)
@@ -323,14 +323,14 @@ def _fail_with_reports(
     problems: Sequence[YamlpipeError] | YamlpipeErrors, fmt: Format | ReadFormat
 ) -> NoReturn:
     """Print located problems as `yamlpipe validate` does, and exit 1."""
-    print_reports(api.problem_reports(problems), Format(fmt.value))
+    print_diagnostics(api.problem_reports(problems), Format(fmt.value))
     raise typer.Exit(EXIT_INVALID)
 
 
 def _fail_with_problem(problem: YamlpipeError, fmt: ReadFormat) -> NoReturn:
     """A failed lookup: the message and its hint (no file summary), and exit 1."""
     if fmt is ReadFormat.json:
-        typer.echo(json.dumps([render.problem_record(problem)], indent=2))
+        typer.echo(json.dumps([render.problem_record(problem)], indent=2), err=True)
     else:
-        typer.echo(render.render_problem_text(problem, ""))
+        typer.echo(render.render_problem_text(problem, ""), err=True)
     raise typer.Exit(EXIT_INVALID)

@@ -45,6 +45,9 @@ FrozenOption = Annotated[
         "--frozen", help="Fail unless yamlpipe.lock exists and pins every remote reference."
     ),
 ]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Fail on warnings too (and, compiling, write nothing).")
+]
 FormatOption = Annotated[
     Format,
     typer.Option(
@@ -60,22 +63,40 @@ def require_paths(paths: list[str]) -> None:
         raise typer.Exit(EXIT_USAGE)
 
 
-def print_reports(reports: list[api.FileReport], output_format: Format) -> None:
+def print_reports(
+    reports: list[api.FileReport],
+    output_format: Format,
+    *,
+    err: bool = False,
+    summary: bool = True,
+) -> None:
+    """Problems as `validate` prints them: on standard output when they are what the command
+    was asked for (`validate`), else (`err`) on standard error, where diagnostics go so that
+    standard output carries only a command's product (a package, a graph, a listing)."""
     if output_format is Format.json:
-        typer.echo(render.render_json(reports))
+        typer.echo(render.render_json(reports), err=err)
     elif output_format is Format.github:
         text = render.render_github(reports)
         if text:
-            typer.echo(text)
+            typer.echo(text, err=err)
     else:
         text = render.render_text(reports)
         if text:
-            typer.echo(text + "\n")
-        typer.echo(render.summary(reports))
+            typer.echo(text + ("\n" if summary else ""), err=err)
+        if summary:
+            typer.echo(render.summary(reports), err=err)
+
+
+def print_diagnostics(
+    reports: list[api.FileReport], output_format: Format, *, summary: bool = True
+) -> None:
+    """Problems found on the way to a command's product: always on standard error."""
+    print_reports(reports, output_format, err=True, summary=summary)
 
 
 def fail_with(problem: YamlpipeError, output_format: Format) -> NoReturn:
-    """Print one problem that stopped a command (an output that cannot be written, ...) as
-    `validate` prints problems, and exit 1."""
-    print_reports([api.FileReport(problem.location.file, (problem,))], output_format)
+    """Print one problem that stopped a command (an output that cannot be written, ...) on
+    standard error, as `validate` prints problems but without a file count, and exit 1."""
+    report = api.FileReport(problem.location.file, (problem,))
+    print_diagnostics([report], output_format, summary=False)
     raise typer.Exit(EXIT_INVALID)

@@ -17,7 +17,7 @@ from yamlpipe.cli.common import (
     Format,
     FormatOption,
     LazyModule,
-    print_reports,
+    print_diagnostics,
 )
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.load.files import source_text
@@ -66,7 +66,7 @@ def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
         if name not in texts and (text := source_text(name)) is not None:
             texts[name] = text
     file = problems[0].location.file if problems else "<python>"
-    print_reports([api.FileReport(file, tuple(problems), texts)], output_format)
+    print_diagnostics([api.FileReport(file, tuple(problems), texts)], output_format, summary=False)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -187,7 +187,7 @@ def pipeline(
         for r in api.validate_paths([str(output)])
     ]
     if any(r.problems for r in reports):
-        print_reports(reports, output_format)
+        print_diagnostics(reports, output_format)
     failed = any(has_errors(r.problems) for r in reports)
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 

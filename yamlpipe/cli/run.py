@@ -232,7 +232,7 @@ def _summary(result: RunResult, wall: float) -> None:
     for task in steps:
         if task.state in ("Failed", "Error"):
             _explain_failure(record, task)
-    typer.echo(f"details: yamlpipe runs show {record.id[:8]}")
+    typer.echo(f"details: yamlpipe runs show {record.id[:8]}", err=True)
 
 
 def _explain_failure(record: RunRecord, task: TaskRecord) -> None:
@@ -289,7 +289,7 @@ def runs_list(
         typer.echo(json.dumps([runner.describe_record(r) for r in records], indent=2))
         raise typer.Exit(EXIT_OK)
     if not records:
-        typer.echo("no runs yet: start one with `yamlpipe run PIPELINE`")
+        typer.echo("no runs yet: start one with `yamlpipe run PIPELINE`", err=True)
         raise typer.Exit(EXIT_OK)
     typer.echo(f"{'RUN':<8}  {'STATE':<10} {'STARTED':<19}  {'TIME':>8}  {'EXPERIMENT':<12} NAME")
     for r in records:
@@ -412,7 +412,7 @@ def runs_delete(
             deleted = store.delete_run(run)
         except stores.StoreError as error:
             _fail(str(error), EXIT_INVALID)
-    typer.echo(f"deleted run {deleted}")
+    typer.echo(f"deleted run {deleted}", err=True)
     raise typer.Exit(EXIT_OK)
 
 
