@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from yamlpipe import cli
+from yamlpipe.cli import common
 
 from helpers import ROOT, run_cli
 
@@ -160,7 +160,7 @@ def test_the_bug_log_never_follows_a_planted_link(
         (temp / "yamlpipe.log").symlink_to(victim)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    log = Path(cli._log_bug(RuntimeError("boom")))
+    log = Path(common._log_bug(RuntimeError("boom")))
     assert victim.read_text() == "keep me\n"
     assert not log.is_symlink() and "RuntimeError: boom" in log.read_text()
     assert log.stat().st_mode & 0o777 == 0o600

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import enum
-import logging
 import os
-import sys
-import tempfile
-import traceback
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +15,6 @@ from yamlpipe.cli import generate as generate_commands
 from yamlpipe.cli import render
 from yamlpipe.cli import run as run_commands
 from yamlpipe.cli.common import (
-    EXIT_BUG,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
@@ -29,9 +23,11 @@ from yamlpipe.cli.common import (
     FrozenOption,
     OfflineOption,
     StrictOption,
+    configure_logging,
     print_diagnostics,
     print_reports,
     require_paths,
+    run_app,
 )
 
 app = typer.Typer(
@@ -63,8 +59,19 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Also show what libraries log (HTTP retries, ...); -vv for debug records.",
+        ),
+    ] = 0,
 ) -> None:
     """YAML-first pipelines for Kubeflow Pipelines and Argo Workflows."""
+    if verbose:
+        configure_logging(verbose)
 
 
 @app.command()
@@ -171,49 +178,6 @@ generate_commands.register(app)
 run_commands.register(app)
 
 
-def _log_bug(exc: BaseException) -> str:
-    """Write the traceback to the user's cache folder (yamlpipe.log), else to a new file in
-    the temporary folder; return where, or say that nothing could be written."""
-    text = "".join(traceback.format_exception(exc)).encode("utf-8", errors="replace")
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yamlpipe"
-    for folder, name in ((cache, "yamlpipe.log"), (Path(tempfile.gettempdir()), None)):
-        try:
-            return _write_private(folder, name, text)
-        except OSError:
-            continue
-    return "nowhere (no folder could be written)"
-
-
-def _write_private(folder: Path, name: str | None, data: bytes) -> str:
-    """A new file only its owner can read (mkstemp: O_EXCL, 0600, no link followed), then
-    renamed to `name` if given: a link planted at either path is replaced, never written
-    through."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temporary = tempfile.mkstemp(prefix="yamlpipe-", suffix=".log", dir=folder)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-    if name is None:
-        return temporary
-    try:
-        os.replace(temporary, folder / name)
-    except OSError:
-        os.unlink(temporary)
-        raise
-    return str(folder / name)
-
-
 def main() -> None:
     """Entry point of the `yamlpipe` console script."""
-    logging.basicConfig(level=os.environ.get("YAMLPIPE_LOG", "WARNING").upper())
-    try:
-        app(standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a traceback for any input is a bug: say so, keep the details
-        log = _log_bug(exc)
-        typer.echo(
-            f"yamlpipe: internal error: {type(exc).__name__}: {exc}\n"
-            f"This is a bug in yamlpipe. Details were written to {log}; please report them.",
-            err=True,
-        )
-        sys.exit(EXIT_BUG)
+    run_app(app, "yamlpipe")

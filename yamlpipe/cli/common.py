@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import enum
 import importlib
+import logging
 import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -100,3 +105,85 @@ def fail_with(problem: YamlpipeError, output_format: Format) -> NoReturn:
     report = api.FileReport(problem.location.file, (problem,))
     print_diagnostics([report], output_format, summary=False)
     raise typer.Exit(EXIT_INVALID)
+
+
+# ---- running an application: logging, and bugs reported as bugs ----------------------------
+
+
+class _OwnRecords(logging.Filter):
+    """Only yamlpipe's own log records: what libraries log (urllib3's notes on retries, ...)
+    is for --verbose, not for a person waiting for a located error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name == "yamlpipe" or record.name.startswith("yamlpipe.")
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log to standard error: yamlpipe's own warnings always, as `yamlpipe: warning: ...`;
+    with -v every library's records too (-vv: debug records)."""
+    handler = logging.StreamHandler(sys.stderr)
+    if verbosity:
+        handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+    else:
+        handler.setFormatter(_LowerCaseLevel("yamlpipe: %(levelname)s: %(message)s"))
+        handler.addFilter(_OwnRecords())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
+
+
+class _LowerCaseLevel(logging.Formatter):
+    """`warning:`, as every other yamlpipe message names its severity."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname = record.levelname.lower()
+        return super().format(record)
+
+
+def run_app(app: typer.Typer, prog: str) -> None:
+    """Run a typer application as a console script: a traceback for any input is a bug, so
+    say so on one line, keep the details in a log file, and exit 3."""
+    configure_logging(0)
+    try:
+        app(prog_name=prog, standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        log = _log_bug(exc)
+        typer.echo(
+            f"{prog}: internal error: {type(exc).__name__}: {exc}\n"
+            f"This is a bug in yamlpipe. Details were written to {log}; please report them.",
+            err=True,
+        )
+        sys.exit(EXIT_BUG)
+
+
+def _log_bug(exc: BaseException) -> str:
+    """Write the traceback to the user's cache folder (yamlpipe.log), else to a new file in
+    the temporary folder; return where, or say that nothing could be written."""
+    text = "".join(traceback.format_exception(exc)).encode("utf-8", errors="replace")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yamlpipe"
+    for folder, name in ((cache, "yamlpipe.log"), (Path(tempfile.gettempdir()), None)):
+        try:
+            return _write_private(folder, name, text)
+        except OSError:
+            continue
+    return "nowhere (no folder could be written)"
+
+
+def _write_private(folder: Path, name: str | None, data: bytes) -> str:
+    """A new file only its owner can read (mkstemp: O_EXCL, 0600, no link followed), then
+    renamed to `name` if given: a link planted at either path is replaced, never written
+    through."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temporary = tempfile.mkstemp(prefix="yamlpipe-", suffix=".log", dir=folder)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+    if name is None:
+        return temporary
+    try:
+        os.replace(temporary, folder / name)
+    except OSError:
+        os.unlink(temporary)
+        raise
+    return str(folder / name)
