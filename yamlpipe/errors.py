@@ -57,6 +57,11 @@ class YamlpipeError(Exception):
         return (loc.file, loc.line, loc.column, self.message)
 
 
+class UsageError(YamlpipeError):
+    """A problem with what a command was asked to do rather than with what a file holds: a
+    file that is not there, a function that is not in it. Commands exit 2 for it."""
+
+
 class YamlpipeErrors(YamlpipeError):
     """Several problems found in one pass; raised when a check cannot produce a result."""
 

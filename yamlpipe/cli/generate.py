@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from yamlpipe import api
 from yamlpipe.cli.common import (
-    EXIT_BUG,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
@@ -18,8 +17,9 @@ from yamlpipe.cli.common import (
     FormatOption,
     LazyModule,
     print_diagnostics,
+    run_app,
 )
-from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.errors import UsageError, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.load.files import source_text
 
 if TYPE_CHECKING:
@@ -49,16 +49,19 @@ ForceOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main application."""
+    """Add this module's commands to the main application: `generate`, and `dsl-compile`
+    (the same command as the `dsl-compile` script, under yamlpipe's name)."""
     app.add_typer(generate_app)
+    app.command(name="dsl-compile", short_help=DSL_COMPILE_SUMMARY)(dsl_compile_command)
 
 
 def _problems_of(error: YamlpipeError) -> list[YamlpipeError]:
     return list(error) if isinstance(error, YamlpipeErrors) else [error]
 
 
-def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
-    """Print located problems (with their source lines) and exit 1."""
+def fail(error: YamlpipeError, output_format: Format = Format.text) -> NoReturn:
+    """Print located problems (with their source lines) and exit 1, or 2 when the command
+    was asked for something that is not there (a file, a function)."""
     problems = _problems_of(error)
     texts = {}
     for problem in problems:
@@ -67,7 +70,7 @@ def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
             texts[name] = text
     file = problems[0].location.file if problems else "<python>"
     print_diagnostics([api.FileReport(file, tuple(problems), texts)], output_format, summary=False)
-    raise typer.Exit(EXIT_INVALID)
+    raise typer.Exit(EXIT_USAGE if isinstance(error, UsageError) else EXIT_INVALID)
 
 
 def _usage(message: str) -> None:
@@ -192,39 +195,61 @@ def pipeline(
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 
 
-dsl_compile_app = typer.Typer(
-    name="dsl-compile", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
-)
+DSL_COMPILE_SUMMARY = "KFP's dsl-compile: compile a KFP v1 Python pipeline file."
 
 
-@dsl_compile_app.command()
-def _dsl_compile(
-    py: Annotated[Path, typer.Option("--py", help="The Python file with the pipeline.")],
-    output: Annotated[Path, typer.Option("--output", help="The package to write.")],
+def dsl_compile_command(
+    py: Annotated[
+        Path, typer.Option("--py", metavar="FILE", help="The Python file with the pipeline.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="The package to write (.yaml, .zip, .tar.gz)."
+        ),
+    ],
     function: Annotated[
-        str | None, typer.Option("--function", help="The pipeline function's name.")
+        str | None,
+        typer.Option(
+            "--function",
+            metavar="NAME",
+            help="The pipeline function (needed when the file has several).",
+        ),
     ] = None,
     disable_type_check: Annotated[
         bool, typer.Option("--disable-type-check", help="Accepted for compatibility.")
     ] = False,
 ) -> None:
-    """KFP's dsl-compile: run a pipeline file, write its pipeline YAML and compile that."""
+    """KFP's dsl-compile: run a KFP v1 pipeline file (`import kfp` unchanged), write the
+    pipeline YAML it describes and compile that into a package.
+
+    The `dsl-compile` script is this command; when kfp is installed in the same
+    environment, one of the two scripts replaces the other, and `yamlpipe dsl-compile`
+    always names this one. Exit codes: 0 written, 1 an error in the program or the
+    pipeline, 2 usage error (a file or function that is not there).
+    """
     target = f"{py}:{function}" if function else str(py)
     try:
         with generate_api.module_aliases(generate_api.kfp_standins()):
-            func = generate_api.load_function(target, pipeline=True)
+            func = generate_api.load_function(
+                target, pipeline=True, naming="name one with --function NAME"
+            )
             generate_api.Compiler().compile(func, output)
     except YamlpipeError as error:
         fail(error)
     raise typer.Exit(EXIT_OK)
 
 
+dsl_compile_app = typer.Typer(
+    name="dsl-compile",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+dsl_compile_app.command()(dsl_compile_command)
+
+
 def dsl_compile() -> None:
     """Entry point of the `dsl-compile` console script."""
-    try:
-        dsl_compile_app(standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a traceback for any input is a bug: say so
-        typer.echo(f"dsl-compile: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_BUG)
+    run_app(dsl_compile_app, "dsl-compile")
