@@ -26,6 +26,8 @@ from yamlpipe.resolve.cache import Cache
 from yamlpipe.resolve.config import load_config
 from yamlpipe.resolve.refs import parse_reference
 
+from helpers import run_cli
+
 __all__ = ["http_server", "project"]
 
 BAD_COMPONENT = component_text("bad").replace("{inputValue: text}", "{inputValue: txt}")
@@ -71,6 +73,29 @@ def test_libraries_log_only_with_verbose(http_server: LocalServer, project: Proj
     assert loud.returncode == 0, loud.stdout + loud.stderr
     assert "urllib3.connectionpool: DEBUG: " in loud.stderr
     assert loud.stdout == "1 file valid\n"
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_located_error(
+    http_server: LocalServer, project: Project
+) -> None:
+    """YAMLPIPE_CACHE_DIR below a regular file was an internal error (exit 3, "a bug")."""
+    echo = http_server.add("/echo.yaml", component_text())
+    index = http_server.add(
+        "/index.yaml", f"components:\n- {{name: echo, version: 1.0.0, url: echo.yaml, "
+        f"sha256: {sha(component_text())}}}\n",
+    )  # fmt: skip
+    project.write("yamlpipe.yaml", f"catalogs: {{team: {index}}}\n")
+    project.write("p.yaml", pipeline_text(echo, "team/echo"))
+    (project.root / "afile").write_text("not a folder\n")
+    result = run_cli(
+        "validate", "p.yaml", cwd=project.root, env={"YAMLPIPE_CACHE_DIR": "afile/cache"}
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "internal error" not in result.stderr
+    message = "cannot write the cache folder afile/cache: afile is not a folder"
+    assert f"p.yaml:4:16: error: {message}" in result.stdout
+    assert f"p.yaml:7:16: error: catalog 'team' cannot be read: {message}" in result.stdout
+    assert "hint: point YAMLPIPE_CACHE_DIR" in result.stdout
 
 
 def test_library_records_are_filtered_but_yamlpipe_warnings_are_not(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from yamlpipe.errors import NOWHERE, Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.load import decode_text, read_text_file
 from yamlpipe.load.files import describe_os_error, is_within, read_regular_file
 from yamlpipe.load.schema import did_you_mean
-from yamlpipe.resolve.cache import Cache, sha256_hex
+from yamlpipe.resolve.cache import Cache, CacheUnwritable, sha256_hex
 from yamlpipe.resolve.catalog import Catalog, CatalogEntry, parse_catalog, resolve_location
 from yamlpipe.resolve.config import ProjectConfig
 from yamlpipe.resolve.lock import LockEntry
@@ -271,8 +271,11 @@ class Resolver:
                     Location(url), f"cannot fetch the catalog: {got.message}", got.hint
                 )
                 continue
-            self.cache.put(got.content, url=url)
             texts[url] = decode_text(got.content, url)
+            try:
+                self.cache.put(got.content, url=url)
+            except CacheUnwritable as problem:
+                texts[url] = _cache_problem(Location(url), problem)
         return texts
 
     def _find_entry(self, remote: _Remote) -> CatalogEntry:
@@ -382,7 +385,14 @@ class Resolver:
                 continue
             self._accept(remote, got.content, got.final_url)
             if isinstance(remote.result, Source):  # verified: only now may the cache have it
-                self.cache.put(got.content, url=remote.url, final_url=got.final_url)
+                self._store(remote, got.content, got.final_url)
+
+    def _store(self, remote: _Remote, content: bytes, final: str) -> None:
+        try:
+            self.cache.put(content, url=remote.url, final_url=final)
+        except CacheUnwritable as problem:
+            ref = remote.request.ref
+            remote.result = _cache_problem(ref.loc, problem, len(ref.text))
 
     def _from_cache(self, remote: _Remote) -> tuple[bytes, str] | None:
         """A pinned (or, offline, last seen) file from the cache, with its final URL."""
@@ -457,6 +467,17 @@ class Resolver:
             error.hint,
             span=len(ref.text),
         )
+
+
+def _cache_problem(loc: Location, problem: CacheUnwritable, span: int = 1) -> YamlpipeError:
+    """A fetched file that the cache cannot keep: checking goes on only with what is kept
+    (so that --offline and pinned runs find it later), so this is an error, said plainly."""
+    return YamlpipeError(
+        loc,
+        problem.message,
+        "point YAMLPIPE_CACHE_DIR (or XDG_CACHE_HOME) at a folder that can be written",
+        span=span,
+    )
 
 
 def _shown(location: str) -> str:
