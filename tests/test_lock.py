@@ -316,3 +316,46 @@ def test_catalog_entries_are_locked_with_their_version(
     }
     http_server.stop()  # locked and cached: neither the index nor the files are needed
     assert ok(project.cli("validate", "--frozen", "--offline", "p.yaml")) == "1 file valid\n"
+
+
+def test_a_component_changed_after_its_catalog_was_built_says_so(
+    http_server: LocalServer, project: Project
+) -> None:
+    """The hint said `yamlpipe lock --upgrade team/echo@1.0.0`, which answered "nothing to
+    upgrade: no file uses the reference" although p.yaml uses it; the cause (the catalog's
+    sha256 no longer matches the file) was never said."""
+    old, new = component_text("1.0"), component_text("1.0, changed")
+
+    def publish(index_pins: str) -> None:
+        http_server.add(
+            "/cat/index.yaml",
+            "components:\n"
+            f"- {{name: echo, version: 1.0.0, url: echo.yaml, sha256: {index_pins}}}\n",
+        )
+
+    http_server.add("/cat/echo.yaml", old)
+    publish(sha(old))
+    project.write("yamlpipe.yaml", f"catalogs: {{team: {http_server.url('/cat/index.yaml')}}}\n")
+    project.write("p.yaml", pipeline_text("team/echo@1.0.0"))
+    ok(project.cli("lock"))
+    http_server.add("/cat/echo.yaml", new)  # changed where it is served; the index was not rebuilt
+    for folder in (project.cache / "sha256", project.cache / "urls"):
+        folder.rename(folder.with_name(folder.name + ".old"))  # so the file is fetched again
+    [record] = failed(project.cli("validate", "--format", "json", "p.yaml"))
+    assert record["message"] == (
+        f"{http_server.url('/cat/echo.yaml')} no longer matches catalog 'team': the file has "
+        f"sha256 {sha(new)}, but the catalog and yamlpipe.lock pin {sha(old)}"
+    )
+    assert "rebuild and publish the catalog" in str(record["hint"])
+    for selector in ("team/echo@1.0.0", "echo", "team/echo"):  # how people name the entry
+        [upgrade] = failed(project.cli("lock", "--upgrade", "--format", "json", selector))
+        assert "no longer matches catalog 'team'" in str(upgrade["message"])
+        assert "nothing to upgrade" not in str(upgrade["message"])
+    publish(sha(new))  # the catalog rebuilt: now the lock is what is behind
+    [behind] = failed(project.cli("validate", "--format", "json", "p.yaml"))
+    assert (
+        behind["hint"] == "if the change is expected, run `yamlpipe lock --upgrade team/echo@1.0.0`"
+    )
+    ok(project.cli("lock", "--upgrade", "echo"))
+    assert locked(project)["team/echo@1.0.0"].sha256 == sha(new)
+    assert ok(project.cli("validate", "p.yaml")) == "1 file valid\n"

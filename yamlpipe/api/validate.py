@@ -15,6 +15,7 @@ from yamlpipe.resolve import ResolveOptions, Resolver, display_path
 from yamlpipe.resolve.cache import Cache, default_cache_root
 from yamlpipe.resolve.config import LOCK_NAME, load_config
 from yamlpipe.resolve.lock import LockEntry, is_lock_current, read_lock, write_lock
+from yamlpipe.resolve.refs import selects
 
 
 class Workspace:
@@ -166,9 +167,10 @@ def _lock_project(resolver: Resolver, files: list[FileReport], check_only: bool)
 def _unknown_upgrades(
     upgrade: frozenset[str] | None, resolvers: Sequence[Resolver]
 ) -> FileReport | None:
-    """`lock --upgrade REF` for a REF that no file uses is a mistake, not a no-op."""
-    used = sorted({key for r in resolvers for key in r.used})
-    unknown = sorted((upgrade or frozenset()) - set(used))
+    """`lock --upgrade REF` for a REF that no file uses is a mistake, not a no-op (a
+    reference that failed to resolve is still used: that failure is reported instead)."""
+    used = sorted({key for r in resolvers for key in (*r.used, *r.requested)})
+    unknown = sorted(s for s in upgrade or () if not any(selects(s, key) for key in used))
     if not unknown or not resolvers:
         return None
     where = Location(display_path(resolvers[0].config.lock_path))
