@@ -258,10 +258,18 @@ def iter_binding_problems(
             yield YamlpipeError(
                 task_loc,
                 f"task {task!r} does not pass the required input {spec.name!r}",
-                f"add it under arguments:, or give the input a default (declared at line "
-                f"{spec.loc.line})",
+                "add it under arguments:, or give the input a default (declared at "
+                f"{_declared_at(spec.loc, task_loc)})",
                 span=len(task),
             )
+
+
+def _declared_at(declared: Location, used: Location) -> str:
+    """Where something is declared, for a message located elsewhere: `line 7` in the same
+    file, else `components/clean.yaml:7` (a bare line number would point into the wrong file)."""
+    if declared.file == used.file:
+        return f"line {declared.line}"
+    return f"{declared.file}:{declared.line}"
 
 
 def _iter_graph_argument_problems(
