@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"
+"""Not a problem: what a check did instead of checking (a file skipped, and why)."""
 
 PathPart = str | int
 
@@ -51,6 +53,10 @@ class YamlpipeError(Exception):
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from yamlpipe.api.files import FileReport, discover_files
+from yamlpipe.api.discover import discover_files
+from yamlpipe.api.files import FileReport, skip_foreign
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.link import link_source, source_for_file
 from yamlpipe.load import read_text_file
@@ -108,7 +109,7 @@ def lock_paths(
     targets = list(paths)
     try:
         opened = [_open_project(workspace, Path(t)) for t in targets]
-        reports = [workspace.check(f) for f in discover_files(targets)]
+        reports = [skip_foreign(workspace.check(f)) for f in discover_files(targets)]
     finally:
         workspace.close()
     resolvers = list(workspace.resolvers.values())

@@ -18,6 +18,7 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    ExcludeOption,
     Format,
     FormatOption,
     FrozenOption,
@@ -28,6 +29,7 @@ from yamlpipe.cli.common import (
     print_reports,
     require_paths,
     run_app,
+    usage_error,
 )
 
 app = typer.Typer(
@@ -74,11 +76,15 @@ def _root(
         configure_logging(verbose)
 
 
-@app.command()
+@app.command(short_help="Check components and pipelines, with all they use.")
 def validate(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml."),
+        typer.Argument(
+            metavar="PATH...",
+            help="Component or pipeline files, or folders to search for *.yaml/*.yml.",
+            show_default=False,
+        ),
     ],
     output_format: FormatOption = Format.text,
     strict: StrictOption = False,
@@ -87,26 +93,34 @@ def validate(
         typer.Option(
             "--no-resolve",
             help="Check each file on its own: never read referenced files or the network "
-            "(for editors and pre-commit hooks).",
+            "(for editors).",
         ),
     ] = False,
     offline: OfflineOption = False,
     frozen: FrozenOption = False,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Check component and pipeline files and everything they use; report every problem
     with file:line:col.
 
     References (paths, URLs, catalog entries) are resolved, cached and linked: arguments,
-    types, outputs and dependency cycles are checked across files.
+    types, outputs and dependency cycles are checked across files. Folders are searched
+    for *.yaml/*.yml files, leaving out dot-folders, what git ignores and what --exclude
+    or exclude: in yamlpipe.yaml names; files that are clearly not components or
+    pipelines (compiled packages, other Kubernetes objects) are skipped with a note.
 
-    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.
+    The report goes to standard output. Exit codes: 0 valid, 1 invalid (or warnings with
+    --strict), 2 usage error (a path that is not there, or a folder with nothing to check).
     """
     require_paths(paths)
+    found = api.discover(paths, exclude or ())
+    for folder, why in found.empty:
+        usage_error(f"{folder}: nothing to check: {why}")
     options = None if no_resolve else api.ResolveOptions(offline=offline, frozen=frozen)
-    reports = api.validate_paths(paths, resolve=not no_resolve, options=options)
+    reports = api.validate_discovered(found, resolve=not no_resolve, options=options)
     print_reports(reports, output_format)
-    failed = any(not r.ok for r in reports) or (strict and any(r.problems for r in reports))
-    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+    warned = strict and any(r.warnings for r in reports)
+    raise typer.Exit(EXIT_INVALID if warned or not all(r.ok for r in reports) else EXIT_OK)
 
 
 @app.command()

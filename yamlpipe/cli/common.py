@@ -61,11 +61,28 @@ FormatOption = Annotated[
 ]
 
 
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="Leave out files and folders matching GLOB (relative to the current folder; "
+        "repeatable), as exclude: in yamlpipe.yaml does.",
+        show_default=False,
+    ),
+]
+
+
+def usage_error(message: str) -> NoReturn:
+    """A mistake in how the command was called: said on standard error, exit 2."""
+    typer.echo(f"yamlpipe: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
 def require_paths(paths: list[str]) -> None:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        typer.echo(f"yamlpipe: error: no such file or folder: {', '.join(missing)}", err=True)
-        raise typer.Exit(EXIT_USAGE)
+        usage_error(f"no such file or folder: {', '.join(missing)}")
 
 
 def print_reports(

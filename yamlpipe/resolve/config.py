@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlpipe.errors import YamlpipeErrors
+from yamlpipe.errors import YamlpipeError, YamlpipeErrors
 from yamlpipe.load import load_data_text, read_text_file
 from yamlpipe.load.files import CONFIG_NAME, repository_root
 from yamlpipe.load.limits import MAX_FILE_BYTES
@@ -45,6 +45,8 @@ class ProjectConfig:
     roots: tuple[Path, ...] = ()
     """Folders local files may come from: the project root (the folder of yamlpipe.yaml,
     else of the git repository, else of the file checked) and `allowed_roots`."""
+    exclude: tuple[str, ...] = ()
+    """Globs (relative to the root) of files that validate and lock leave out."""
 
     @property
     def lock_path(self) -> Path:
@@ -78,6 +80,17 @@ def load_config(start: Path, fallback_root: Path | None = None) -> ProjectConfig
     return _config_from_data(path, result.data or {})
 
 
+def exclude_globs(path: Path) -> tuple[str, ...]:
+    """The `exclude:` globs of the yamlpipe.yaml at path; none when it cannot be read or has
+    errors (checking a file of the project reports those)."""
+    try:
+        result = load_data_text(read_text_file(path, _display(path)), _display(path), "config")
+    except YamlpipeError:
+        return ()
+    data = result.data if result.ok and isinstance(result.data, dict) else {}
+    return tuple(data.get("exclude") or ())
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -107,7 +120,15 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         catalogs=dict(data.get("catalogs") or {}),
         fetch=settings,
         roots=(root, *extra),
+        exclude=tuple(data.get("exclude") or ()),
     )
 
 
-__all__ = ["CONFIG_NAME", "FetchSettings", "ProjectConfig", "find_config", "load_config"]
+__all__ = [
+    "CONFIG_NAME",
+    "FetchSettings",
+    "ProjectConfig",
+    "exclude_globs",
+    "find_config",
+    "load_config",
+]
