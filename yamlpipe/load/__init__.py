@@ -10,9 +10,10 @@ from yamlpipe.errors import Location, YamlpipeError, has_errors
 from yamlpipe.load.build import Builder
 from yamlpipe.load.checks import iter_component_problems, iter_pipeline_problems
 from yamlpipe.load.files import describe_os_error, read_regular_file
-from yamlpipe.load.hazards import iter_hazards
+from yamlpipe.load.hazards import iter_hazards, iter_misplaced_task_keys
 from yamlpipe.load.schema import did_you_mean, iter_schema_errors, schema_text
 from yamlpipe.load.yamltext import Document, dump_yaml, gc_paused, read_yaml
+from yamlpipe.load.yamltext import Path as Path_
 from yamlpipe.spec.model import Spec
 
 __all__ = [
@@ -142,6 +143,10 @@ def _load_text(text: str, file: str) -> LoadResult:
     except YamlpipeError as problem:
         return LoadResult(file, None, None, (problem,), text)
     problems = list(iter_schema_errors(doc, kind))
+    misplaced = dict(iter_misplaced_task_keys(doc)) if kind == PIPELINE else {}
+    if misplaced:  # what YAML made of a mis-indented key, instead of its consequences
+        problems = [p for p in problems if not _below_any(p.location.path, misplaced)]
+        problems.extend(misplaced.values())
     shape_ok = not has_errors(problems)
     spec, semantic = _build_and_check(doc, kind, best_effort=not shape_ok)
     problems.extend(semantic)
@@ -149,6 +154,10 @@ def _load_text(text: str, file: str) -> LoadResult:
     problems.extend(h for h in iter_hazards(doc, kind) if str(h.location) not in errors_at)
     ok = shape_ok and not has_errors(problems)
     return LoadResult(file, kind, spec if ok else None, _sorted(problems), text)
+
+
+def _below_any(path: tuple[object, ...], prefixes: dict[Path_, YamlpipeError]) -> bool:
+    return any(path[: len(prefix)] == prefix for prefix in prefixes)
 
 
 def _build_and_check(

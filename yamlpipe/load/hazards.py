@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from yamlpipe.errors import ERROR, WARNING, Location, YamlpipeError
-from yamlpipe.load.schema import YAML11_BOOLEANS
+from yamlpipe.load.schema import YAML11_BOOLEANS, schema_text
 from yamlpipe.load.yamltext import Document, Path
 
 _KEY_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(\s|$)")
@@ -160,3 +162,50 @@ def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeE
                 span=len(match.group(1)) + 1,
             )
             return
+
+
+# ---- keys indented like the map around them ---------------------------------------------
+
+
+@functools.cache
+def task_keys() -> frozenset[str]:
+    """The keys a pipeline task may have, from the shipped schema."""
+    schema = json.loads(schema_text("pipeline"))
+    return frozenset(schema["$defs"]["Task"]["properties"])
+
+
+def iter_misplaced_task_keys(doc: Document) -> Iterator[tuple[Path, YamlpipeError]]:
+    """A task key (`arguments:`) indented like the tasks is read as a task of that name;
+    yields its path and an error saying so at its line."""
+    yield from _in_tasks(doc, doc.data, ())
+
+
+def _in_tasks(doc: Document, data: Any, path: Path) -> Iterator[tuple[Path, YamlpipeError]]:
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not isinstance(tasks, dict):
+        return
+    previous: str | None = None
+    for name, body in tasks.items():
+        here = (*path, "tasks", name)
+        if name in task_keys() and previous is not None:
+            yield here, _task_key_as_task(doc, here, name, (*path, "tasks", previous))
+        else:
+            yield from _in_tasks(doc, body, here)
+        previous = name
+
+
+def _task_key_as_task(doc: Document, path: Path, name: str, task: Path) -> YamlpipeError:
+    owner = str(task[-1])
+    body = doc.data
+    for part in task:
+        body = body[part]
+    first = next(iter(body), None) if isinstance(body, dict) else None
+    column = doc.loc((*task, first), key=True).column if first is not None else None
+    where = f" (column {column}, like {first!r})" if column is not None else ""
+    return YamlpipeError(
+        doc.loc(path, key=True),
+        f"{name!r} is indented like the tasks, so it is read as a task named {name!r}, not "
+        f"as a key of task {owner!r} above it",
+        f"indent it under {owner!r}{where}",
+        span=len(name),
+    )
