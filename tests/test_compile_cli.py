@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -320,6 +321,34 @@ def test_graph_node_names_that_are_keywords(tmp_path: Path) -> None:
     assert 'end_["end"]' in mermaid.stdout and "end_ --> node_" in mermaid.stdout
     dot = run_cli("graph", str(pipeline), "-f", "dot")
     assert "end_ -> node_;" in dot.stdout
+
+
+def test_an_empty_image_validates_with_a_warning_but_does_not_compile_or_run(
+    tmp_path: Path,
+) -> None:
+    """KFP publishes components with `image: ''` and fills it in at release: validate warns
+    (KFP loads them), compile and run refuse a pipeline that uses one."""
+    shutil.copy(
+        ROOT / "tests" / "errors" / "component-warning-empty-image.yaml", tmp_path / "c.yaml"
+    )
+    (tmp_path / "p.yaml").write_text(
+        "name: p\ninputs:\n- {name: data, type: CSV}\n"
+        "tasks:\n  train: {component: c.yaml, arguments: {data: '${{ inputs.data }}'}}\n"
+    )
+    validated = run_cli("validate", "c.yaml", "p.yaml", cwd=tmp_path)
+    assert validated.returncode == 0, validated.stdout
+    assert "c.yaml:9:12: warning: the image is empty" in validated.stdout
+    compiled = run_cli("compile", "p.yaml", cwd=tmp_path)
+    assert compiled.returncode == 1 and compiled.stdout == ""
+    assert "c.yaml:9:12: error: task 'train' runs 'Train', whose image is empty" in compiled.stderr
+    ran = run_cli("run", "p.yaml", "-a", "data=x", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert "whose image is empty" in ran.stderr
+    inline = tmp_path / "inline.yaml"
+    inline.write_text("name: i\ntasks:\n  a: {container: {image: '', command: [echo, hi]}}\n")
+    assert run_cli("validate", "inline.yaml", cwd=tmp_path).returncode == 1, (
+        "an inline container is the pipeline author's own: an empty image is an error"
+    )
 
 
 def test_graph_prints_only_the_picture_and_takes_offline_and_frozen(tmp_path: Path) -> None:

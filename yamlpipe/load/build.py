@@ -208,6 +208,7 @@ class Builder:
                 k: self.loc((*path, "fileOutputs", k), key=True) for k in file_outputs
             },
             loc=self.loc(path),
+            image_loc=self.loc((*path, "image")),
         )
 
     def command_args(self, items: Any, path: Path) -> tuple[CommandArg, ...]:

@@ -155,6 +155,15 @@ def iter_placeholders(args: Iterable[CommandArg]) -> Iterator[CommandArg]:
 def _iter_container_problems(
     container: ContainerSpec, inputs: list[str], outputs: list[str]
 ) -> Iterator[YamlpipeError]:
+    if container.image == "":
+        yield YamlpipeError(
+            container.image_loc,
+            "the image is empty: nothing can run this component until image: names one",
+            "KFP publishes some components this way and fills the image in when it releases "
+            "them; compiling or running a pipeline that uses it fails until it has one",
+            WARNING,
+            span=2,
+        )
     for arg in iter_placeholders((*container.command, *container.args)):
         yield from _iter_placeholder_problems(arg, inputs, outputs)
     for name in container.file_outputs:

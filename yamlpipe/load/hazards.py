@@ -18,6 +18,12 @@ _DATE = re.compile(  # exactly what PyYAML (YAML 1.1) resolves as a timestamp
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
 )
+_PYTHON = re.compile(
+    r"^[ \t]*(?:def \w+[ \t]*\(|class \w+[ \t]*[:(]|import \w|from [\w.]+ import |"
+    r"if __name__ ==)",
+    re.MULTILINE,
+)
+"""Lines that only a Python program has."""
 _SEXAGESIMAL = re.compile(r"^[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?$")
 _PLACEHOLDER_TEXT = re.compile(r"\{\s*(inputValue|inputPath|outputPath|concat|if|isPresent)\s*:")
 _OUR_EXPRESSION = re.compile(r"\$\{\{(?:.*?\}\}|.*)", re.DOTALL)
@@ -140,7 +146,16 @@ def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
         )
 
 
+def is_python_program(text: str) -> bool:
+    """A block scalar holding a Python program (KFP's inline programs made from functions):
+    its docstrings say `args:` and `outputs:` and mean nothing to the YAML around them."""
+    first = text.lstrip().split("\n", 1)[0]
+    return (first.startswith("#!") and "python" in first) or _PYTHON.search(text) is not None
+
+
 def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeError]:
+    if is_python_program(value):
+        return
     owner = _map_path(path)
     field = path[len(owner)]
     siblings = _map_keys(owner) - {field}
