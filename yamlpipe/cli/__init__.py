@@ -18,6 +18,7 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    HELP_SETTINGS,
     ExcludeOption,
     Format,
     FormatOption,
@@ -39,6 +40,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
 
 
@@ -68,6 +70,7 @@ def _root(
             "-v",
             count=True,
             help="Also show what libraries log (HTTP retries, ...); -vv for debug records.",
+            show_default=False,
         ),
     ] = 0,
 ) -> None:
@@ -123,11 +126,12 @@ def validate(
     raise typer.Exit(EXIT_INVALID if warned or not all(r.ok for r in reports) else EXIT_OK)
 
 
-@app.command()
+@app.command(short_help="Pin remote references in yamlpipe.lock.")
 def lock(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="[PATH|REF]...",
             help="Files or folders to lock (default: the current folder). With --upgrade, "
             "a target that is not a path is a reference to refresh.",
             show_default=False,
@@ -179,8 +183,17 @@ def lock(
     raise typer.Exit(EXIT_INVALID if check and any(r.changed for r in results) else EXIT_OK)
 
 
-@app.command()
-def schema(kind: Annotated[SchemaKind, typer.Argument(help="Which schema to print.")]) -> None:
+@app.command(short_help="Print a JSON Schema shipped with this version.")
+def schema(
+    kind: Annotated[
+        SchemaKind,
+        typer.Argument(
+            metavar="KIND",
+            help="Which schema: component, pipeline, catalog, config or lock.",
+            show_default=False,
+        ),
+    ],
+) -> None:
     """Print a JSON Schema shipped with this version, for editors and other tools:
     component or pipeline files, catalog indexes, yamlpipe.yaml (config) or yamlpipe.lock."""
     typer.echo(api.schema_text(kind.value), nl=False)

@@ -32,6 +32,7 @@ catalog_app = typer.Typer(
     "inputs/outputs) served from a folder or any URL. Name catalogs in yamlpipe.yaml "
     "(`catalogs: {team: path-or-url}`) and use their entries in pipelines as "
     "`component: [CATALOG/]NAME[@VERSION]`.",
+    short_help="Build a component catalog, and read one.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -56,7 +57,8 @@ SourceArgument = Annotated[
     ),
 ]
 ReadFormatOption = Annotated[
-    ReadFormat, typer.Option("--format", "-f", help="text (for people) or json.")
+    ReadFormat,
+    typer.Option("--format", "-f", metavar="FORMAT", help="text (for people) or json."),
 ]
 
 
@@ -68,7 +70,7 @@ def register(app: typer.Typer) -> None:
 # ---- build ---------------------------------------------------------------------------------
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Write a catalog index of a folder of components.")
 def build(
     folder: Annotated[
         Path,
@@ -86,7 +88,7 @@ def build(
         typer.Option(
             "--output",
             "-o",
-            metavar="OUT",
+            metavar="FILE",
             help="Where to write the index (default: FOLDER/catalog.yaml). Entry URLs are "
             "relative to it.",
             show_default=False,
@@ -103,7 +105,7 @@ def build(
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Write nothing; exit 1 when OUT is not what build writes."),
+        typer.Option("--check", help="Write nothing; exit 1 when FILE is not what build writes."),
     ] = False,
     output_format: FormatOption = Format.text,
 ) -> None:
@@ -161,7 +163,7 @@ def _build_command(folder: Path, out: Path | None, base_url: str | None) -> str:
 # ---- list, show, search ----------------------------------------------------------------------
 
 
-@catalog_app.command("list")
+@catalog_app.command("list", short_help="List a catalog's entries.")
 def list_entries(source: SourceArgument, output_format: ReadFormatOption = ReadFormat.text) -> None:
     """List a catalog's entries: name, versions (newest first) and description."""
     catalog = _open(source, output_format)
@@ -172,7 +174,7 @@ def list_entries(source: SourceArgument, output_format: ReadFormatOption = ReadF
     raise typer.Exit(EXIT_OK)
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Show an entry: versions, URL, sha256, inputs, outputs.")
 def show(
     source: SourceArgument,
     entry: Annotated[
@@ -203,7 +205,7 @@ def show(
     raise typer.Exit(EXIT_OK)
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Find entries by words in their name or description.")
 def search(
     source: SourceArgument,
     words: Annotated[

@@ -19,6 +19,8 @@ from yamlpipe.cli import render
 from yamlpipe.errors import YamlpipeError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
+"""Every command takes -h as well as --help (subcommands inherit it from the application)."""
 
 
 class LazyModule:
@@ -56,7 +58,10 @@ StrictOption = Annotated[
 FormatOption = Annotated[
     Format,
     typer.Option(
-        "--format", "-f", help="text (with source lines), json, or github (Actions annotations)."
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="text (with source lines), json, or github (Actions annotations).",
     ),
 ]
 

@@ -53,8 +53,10 @@ class GraphFormat(enum.StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
-    app.command(name="compile")(compile_command)
-    app.command(name="graph")(graph_command)
+    app.command(name="compile", short_help="Compile a pipeline into a KFP/Argo package.")(
+        compile_command
+    )
+    app.command(name="graph", short_help="Draw a pipeline's DAG, or a recorded run.")(graph_command)
 
 
 def _kib(size: int) -> str:
@@ -81,6 +83,7 @@ def compile_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Package to write: .yaml/.yml, .zip or .tar.gz/.tgz (the format follows the "
             "extension). Without it the Workflow YAML goes to standard output.",
             show_default=False,
@@ -90,7 +93,7 @@ def compile_command(
         bool,
         typer.Option(
             "--check",
-            help="Write nothing; exit 1 with a short summary when OUTPUT is missing or is not "
+            help="Write nothing; exit 1 with a short summary when FILE is missing or is not "
             "what compiling gives now (for CI).",
         ),
     ] = False,
@@ -181,13 +184,20 @@ def graph_command(
     graph_format: Annotated[
         GraphFormat,
         typer.Option(
-            "--format", "-f", help="mermaid or dot text, or svg (needs Graphviz's dot on PATH)."
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="mermaid or dot text, or svg (needs Graphviz's dot on PATH).",
         ),
     ] = GraphFormat.mermaid,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write here instead of standard output.", show_default=False
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here instead of standard output.",
+            show_default=False,
         ),
     ] = None,
     offline: OfflineOption = False,

@@ -13,6 +13,7 @@ from yamlpipe.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    HELP_SETTINGS,
     Format,
     FormatOption,
     LazyModule,
@@ -30,13 +31,20 @@ else:
 generate_app = typer.Typer(
     name="generate",
     help="Write component and pipeline YAML from Python code.",
+    short_help="Write component and pipeline YAML from Python code.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write here instead of printing the YAML.", dir_okay=False),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write here instead of printing the YAML.",
+        dir_okay=False,
+    ),
 ]
 ForceOption = Annotated[
     bool,
@@ -78,28 +86,42 @@ def _usage(message: str) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
-@generate_app.command("component")
+@generate_app.command("component", short_help="A component from a Python function.")
 def component(
-    target: Annotated[str, typer.Argument(help="FILE.py:FUNCTION, a self-contained function.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE.py:FUNCTION", help="A self-contained function.", show_default=False
+        ),
+    ],
     output: OutputOption = None,
     base_image: Annotated[
-        str | None, typer.Option("--base-image", help="The image the program runs in.")
+        str | None,
+        typer.Option("--base-image", metavar="IMAGE", help="The image the program runs in."),
     ] = None,
     packages: Annotated[
         list[str] | None,
-        typer.Option("--packages", help="A pip requirement to install first (repeatable)."),
+        typer.Option(
+            "--packages",
+            metavar="REQUIREMENT",
+            help="A pip requirement to install first (repeatable).",
+        ),
     ] = None,
     dockerfile: Annotated[
         Path | None,
         typer.Option(
             "--dockerfile",
+            metavar="FOLDER",
             help="Write a Docker build context (Dockerfile, program, requirements) here; "
             "the component then runs the program baked into --image.",
             file_okay=False,
         ),
     ] = None,
     image: Annotated[
-        str | None, typer.Option("--image", help="The tag of the image built from --dockerfile.")
+        str | None,
+        typer.Option(
+            "--image", metavar="TAG", help="The tag of the image built from --dockerfile."
+        ),
     ] = None,
     build: Annotated[
         bool, typer.Option("--build", help="Run `docker build` on the context (needs Docker).")
@@ -149,17 +171,22 @@ def _write_context(
     typer.echo(f"{image}: built", err=True)
 
 
-@generate_app.command("pipeline")
+@generate_app.command("pipeline", short_help="Pipeline YAML from KFP-style DSL code.")
 def pipeline(
     target: Annotated[
         str,
-        typer.Argument(help="FILE.py:FUNCTION, or FILE.py when it has one @dsl.pipeline function."),
+        typer.Argument(
+            metavar="FILE.py[:FUNCTION]",
+            help="The pipeline function; FILE.py alone when it has one @dsl.pipeline function.",
+            show_default=False,
+        ),
     ],
     output: OutputOption = None,
     components_dir: Annotated[
         str,
         typer.Option(
             "--components-dir",
+            metavar="FOLDER",
             help="Where components generated from Python functions are written, relative "
             "to the pipeline file.",
         ),
@@ -245,7 +272,7 @@ dsl_compile_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=HELP_SETTINGS,
 )
 dsl_compile_app.command()(dsl_compile_command)
 
