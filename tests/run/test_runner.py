@@ -430,7 +430,11 @@ def test_runs_commands_list_show_logs_and_delete(tmp_path: Path) -> None:
     assert deleted.returncode == 0 and deleted.stdout == ""
     assert f"deleted run {record.id}" in deleted.stderr
     assert not Path(record.folder).exists()
-    assert run_cli("runs", "show", record.id, cwd=tmp_path).returncode == 1
+    gone = run_cli("runs", "show", record.id, cwd=tmp_path)
+    assert gone.returncode == 2, "a run that is not there is a usage mistake, like a missing file"
+    assert "no run" in gone.stderr and gone.stdout == ""
+    assert run_cli("runs", "delete", "nothing-like-it", cwd=tmp_path).returncode == 2
+    assert run_cli("graph", "--run", "nothing-like-it", cwd=tmp_path).returncode == 2
 
 
 FOLLOWED = """\

@@ -249,7 +249,8 @@ def run_graph_text(run: str, kind: str) -> str:
             workflow = store.workflow(record.id)
     except run_store.StoreError as error:
         typer.echo(f"yamlpipe: error: {error}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        usage = isinstance(error, run_store.RunNotFound)
+        raise typer.Exit(EXIT_USAGE if usage else EXIT_INVALID) from None
     nodes = [
         (t.name, "Cached" if t.cached else t.state)
         for t in record.tasks

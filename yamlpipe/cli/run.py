@@ -267,11 +267,17 @@ def _open() -> RunStore:
         _fail(str(error), EXIT_INVALID)
 
 
+def _store_failure(error: Exception) -> NoReturn:
+    """A run asked for that is not there (or is ambiguous) is a usage mistake; a store that
+    cannot be read is not."""
+    _fail(str(error), EXIT_USAGE if isinstance(error, stores.RunNotFound) else EXIT_INVALID)
+
+
 def _find(store: RunStore, run: str) -> RunRecord:
     try:
         return store.run(run)
     except stores.StoreError as error:
-        _fail(str(error), EXIT_INVALID)
+        _store_failure(error)
 
 
 def _when(seconds: float | None) -> str:
@@ -434,7 +440,7 @@ def runs_delete(
         try:
             deleted = store.delete_run(run)
         except stores.StoreError as error:
-            _fail(str(error), EXIT_INVALID)
+            _store_failure(error)
     typer.echo(f"deleted run {deleted}", err=True)
     raise typer.Exit(EXIT_OK)
 

@@ -108,6 +108,10 @@ class StoreError(Exception):
     """The store cannot be opened or a run cannot be found."""
 
 
+class RunNotFound(StoreError):
+    """No run, or more than one, answers to the id, prefix or name given: a usage mistake."""
+
+
 @dataclass(frozen=True)
 class TaskRecord:
     node_id: int
@@ -414,9 +418,9 @@ class RunStore:
         if text in ids:
             return text
         if not ids:
-            raise StoreError(f"no run {text!r} in this project's run store")
+            raise RunNotFound(f"no run {text!r} in this project's run store")
         if len(ids) > 1:
-            raise StoreError(
+            raise RunNotFound(
                 f"{text!r} matches {len(ids)} runs: {', '.join(i[:8] for i in ids[:5])}"
             )
         return str(ids[0])
