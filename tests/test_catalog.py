@@ -307,12 +307,12 @@ def test_show_gives_every_version_or_the_one_asked_for(built: Path) -> None:
 
 def test_show_of_an_unknown_entry_or_version_says_what_there_is(built: Path) -> None:
     typo = run_cli("catalog", "show", str(built), "trainr")
-    assert typo.returncode == 1
+    assert typo.returncode == 2, "an entry that is not there is a usage mistake"
     assert "no catalog entry 'trainr' (did you mean 'trainer'?)" in typo.stderr
     assert "hint: entries: echo, splitter, trainer" in typo.stderr
     assert typo.stdout == ""
     version = run_cli("catalog", "show", str(built), "trainer@3.0.0")
-    assert version.returncode == 1
+    assert version.returncode == 2
     assert "'trainer' has no version '3.0.0'" in version.stderr
     assert "hint: versions: 2.0.0-rc.1, 1.10.0, 1.9.0" in version.stderr
 

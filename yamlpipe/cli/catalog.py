@@ -190,7 +190,8 @@ def show(
     """Show an entry in full: every version (newest first) or the one asked for, with its
     URL, sha256, description, inputs and outputs.
 
-    Exit codes: 0 found, 1 no such entry or version (the message lists what there is), 2 usage.
+    Exit codes: 0 found, 1 the catalog is invalid, 2 usage error (no such entry or version:
+    the message lists what there is).
     """
     catalog = _open(source, output_format)
     name, _, version = entry.rpartition("/")[2].partition("@")
@@ -330,9 +331,10 @@ def _fail_with_reports(
 
 
 def _fail_with_problem(problem: YamlpipeError, fmt: ReadFormat) -> NoReturn:
-    """A failed lookup: the message and its hint (no file summary), and exit 1."""
+    """A failed lookup: the message and its hint (no file summary), and exit 2 (asking for
+    an entry that is not there is a usage mistake, as asking for a file is)."""
     if fmt is ReadFormat.json:
         typer.echo(json.dumps([render.problem_record(problem)], indent=2), err=True)
     else:
         typer.echo(render.render_problem_text(problem, ""), err=True)
-    raise typer.Exit(EXIT_INVALID)
+    raise typer.Exit(EXIT_USAGE)
