@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from yamlpipe.load import config_excludes
 from yamlpipe.load.files import CONFIG_NAME, find_upwards
-from yamlpipe.resolve.config import exclude_globs
 
 YAML_SUFFIXES = (".yaml", ".yml")
 NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})
@@ -156,7 +156,7 @@ class Excluder:
 
     def project_globs(self, root: Path) -> tuple[str, ...]:
         if root not in self.globs:
-            self.globs[root] = exclude_globs(root / CONFIG_NAME)
+            self.globs[root] = config_excludes(root / CONFIG_NAME)
         return self.globs[root]
 
 

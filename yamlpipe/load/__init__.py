@@ -20,6 +20,7 @@ __all__ = [
     "DataResult",
     "ForeignFile",
     "LoadResult",
+    "config_excludes",
     "decode_text",
     "dump_yaml",
     "load_data_text",
@@ -238,6 +239,18 @@ def load_data_text(text: str, file: str, kind: str) -> DataResult:
         return DataResult(file, None, (problem,))
     problems = _sorted(list(iter_schema_errors(doc, kind)))
     return DataResult(file, doc.data, problems, doc)
+
+
+def config_excludes(path: Path) -> tuple[str, ...]:
+    """The `exclude:` globs of the yamlpipe.yaml at path; none when it cannot be read or has
+    errors (checking a file of the project reports those). Read here rather than by the
+    resolver's configuration loader: finding files (`validate --no-resolve`) needs only this."""
+    try:
+        result = load_data_text(read_text_file(path), str(path), "config")
+    except YamlpipeError:
+        return ()
+    data = result.data if result.ok and isinstance(result.data, dict) else {}
+    return tuple(str(glob) for glob in data.get("exclude") or ())
 
 
 def _sorted(problems: list[YamlpipeError]) -> tuple[YamlpipeError, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlpipe.errors import YamlpipeError, YamlpipeErrors
+from yamlpipe.errors import YamlpipeErrors
 from yamlpipe.load import load_data_text, read_text_file
 from yamlpipe.load.files import CONFIG_NAME, repository_root
 from yamlpipe.load.limits import MAX_FILE_BYTES
@@ -80,17 +80,6 @@ def load_config(start: Path, fallback_root: Path | None = None) -> ProjectConfig
     return _config_from_data(path, result.data or {})
 
 
-def exclude_globs(path: Path) -> tuple[str, ...]:
-    """The `exclude:` globs of the yamlpipe.yaml at path; none when it cannot be read or has
-    errors (checking a file of the project reports those)."""
-    try:
-        result = load_data_text(read_text_file(path, _display(path)), _display(path), "config")
-    except YamlpipeError:
-        return ()
-    data = result.data if result.ok and isinstance(result.data, dict) else {}
-    return tuple(data.get("exclude") or ())
-
-
 def _display(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
@@ -128,7 +117,6 @@ __all__ = [
     "CONFIG_NAME",
     "FetchSettings",
     "ProjectConfig",
-    "exclude_globs",
     "find_config",
     "load_config",
 ]
