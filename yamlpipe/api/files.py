@@ -33,7 +33,7 @@ class FileReport:
 
     @property
     def skipped(self) -> bool:
-        """Not checked: excluded, or not a component or pipeline (its notes say which)."""
+        """Not checked: clearly not a component or pipeline (its note says what it is)."""
         return bool(self.problems) and all(p.severity == NOTE for p in self.problems)
 
     @property

@@ -144,7 +144,7 @@ def _load_text(text: str, file: str) -> LoadResult:
     except YamlpipeError as problem:
         return LoadResult(file, None, None, (problem,), text)
     problems = list(iter_schema_errors(doc, kind))
-    misplaced = dict(iter_misplaced_task_keys(doc)) if kind == PIPELINE else {}
+    misplaced = _misplaced_keys(doc, problems) if kind == PIPELINE else {}
     if misplaced:  # what YAML made of a mis-indented key, instead of its consequences
         problems = [p for p in problems if not _below_any(p.location.path, misplaced)]
         problems.extend(misplaced.values())
@@ -155,6 +155,16 @@ def _load_text(text: str, file: str) -> LoadResult:
     problems.extend(h for h in iter_hazards(doc, kind) if str(h.location) not in errors_at)
     ok = shape_ok and not has_errors(problems)
     return LoadResult(file, kind, spec if ok else None, _sorted(problems), text)
+
+
+def _misplaced_keys(doc: Document, problems: list[YamlpipeError]) -> dict[Path_, YamlpipeError]:
+    """Tasks named like a task key (`arguments:` indented like the tasks) whose body is not a
+    valid task: a task may well be called `after`, but then its body says so."""
+    return {
+        path: error
+        for path, error in iter_misplaced_task_keys(doc)
+        if any(p.is_error and _below_any(p.location.path, {path: error}) for p in problems)
+    }
 
 
 def _below_any(path: tuple[object, ...], prefixes: dict[Path_, YamlpipeError]) -> bool:
