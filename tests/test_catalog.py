@@ -143,7 +143,8 @@ def test_entries_have_digests_urls_and_summaries(tmp_path: Path) -> None:
     out = tmp_path / "published" / "index.yaml"
     result = run_cli("catalog", "build", "components", "-o", "published/index.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "published/index.yaml: written (4 entries)"
+    assert result.stderr.strip() == "published/index.yaml: written (4 entries)"
+    assert result.stdout == "", "build writes a file; standard output carries nothing"
     entries = {(e["name"], e["version"]): e for e in entries_of(out)}
     trainer = entries[("trainer", "1.10.0")]
     component_file = folder / "trainer" / "1.10.0" / "component.yaml"
@@ -168,7 +169,7 @@ def test_version_from_annotation_else_default(tmp_path: Path) -> None:
     write(folder / "bad" / "component.yaml", "metadata: {annotations: {version: two}}\n" + text)
     result = run_cli("catalog", "build", "components", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith(
+    assert result.stderr.startswith(
         "components/bad/component.yaml:1:35: error: metadata.annotations.version 'two' is not"
     )
     (folder / "bad" / "component.yaml").unlink()
@@ -196,15 +197,15 @@ def test_check_detects_a_stale_or_missing_catalog(tmp_path: Path) -> None:
     assert not (folder / "catalog.yaml").exists()
     build(folder, "-o", str(folder / "catalog.yaml"))
     current = run_cli(*check, cwd=tmp_path)
-    assert current.returncode == 0, current.stdout
-    assert "up to date (4 entries)" in current.stdout
+    assert current.returncode == 0, current.stderr
+    assert "up to date (4 entries)" in current.stderr
     component(folder / "echo", description="Echoes a message, louder.")
     before = (folder / "catalog.yaml").read_bytes()
     stale = run_cli(*check, cwd=tmp_path)
     assert stale.returncode == 1
-    assert "components/catalog.yaml: not current (4 entries)" in stale.stdout
+    assert "components/catalog.yaml: not current (4 entries)" in stale.stderr
     assert "rebuild it: yamlpipe catalog build components -o components/catalog.yaml" in (
-        stale.stdout
+        stale.stderr
     )
     assert (folder / "catalog.yaml").read_bytes() == before
 
@@ -215,13 +216,13 @@ def test_component_errors_fail_the_build_with_located_errors(tmp_path: Path) -> 
     broken.write_text(broken.read_text().replace("{inputValue: message}", "{inputValue: mesage}"))
     result = run_cli("catalog", "build", "components", cwd=tmp_path)
     assert result.returncode == 1
-    first = result.stdout.splitlines()[0]
+    first = result.stderr.splitlines()[0]
     assert first.startswith("components/echo/component.yaml:11:")
     assert "did you mean 'message'?" in first
-    assert "^~~" in result.stdout
+    assert "^~~" in result.stderr
     assert not (folder / "catalog.yaml").exists()
     as_json = run_cli("catalog", "build", "components", "--format", "json", cwd=tmp_path)
-    assert json.loads(as_json.stdout)[0]["file"] == "components/echo/component.yaml"
+    assert json.loads(as_json.stderr)[0]["file"] == "components/echo/component.yaml"
 
 
 def test_two_files_for_one_entry_version_are_an_error(tmp_path: Path) -> None:
@@ -231,7 +232,7 @@ def test_two_files_for_one_entry_version_are_an_error(tmp_path: Path) -> None:
     result = run_cli("catalog", "build", "components", cwd=tmp_path)
     assert result.returncode == 1
     assert "catalog entry echo@0.1.0 is also built from components/a/echo/component.yaml" in (
-        result.stdout
+        result.stderr
     )
 
 
@@ -249,8 +250,8 @@ def test_an_invalid_index_is_reported_at_its_line(tmp_path: Path) -> None:
     write(tmp_path / "catalog.yaml", "components:\n  - name: x\n    version: 1.0.0\n")
     result = run_cli("catalog", "list", "catalog.yaml", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stdout.startswith("catalog.yaml:2:")
-    assert "'url'" in result.stdout
+    assert result.stderr.startswith("catalog.yaml:2:")
+    assert "'url'" in result.stderr
 
 
 # ---- list, show, search ----------------------------------------------------------------------
@@ -306,13 +307,14 @@ def test_show_gives_every_version_or_the_one_asked_for(built: Path) -> None:
 
 def test_show_of_an_unknown_entry_or_version_says_what_there_is(built: Path) -> None:
     typo = run_cli("catalog", "show", str(built), "trainr")
-    assert typo.returncode == 1
-    assert "no catalog entry 'trainr' (did you mean 'trainer'?)" in typo.stdout
-    assert "hint: entries: echo, splitter, trainer" in typo.stdout
+    assert typo.returncode == 2, "an entry that is not there is a usage mistake"
+    assert "no catalog entry 'trainr' (did you mean 'trainer'?)" in typo.stderr
+    assert "hint: entries: echo, splitter, trainer" in typo.stderr
+    assert typo.stdout == ""
     version = run_cli("catalog", "show", str(built), "trainer@3.0.0")
-    assert version.returncode == 1
-    assert "'trainer' has no version '3.0.0'" in version.stdout
-    assert "hint: versions: 2.0.0-rc.1, 1.10.0, 1.9.0" in version.stdout
+    assert version.returncode == 2
+    assert "'trainer' has no version '3.0.0'" in version.stderr
+    assert "hint: versions: 2.0.0-rc.1, 1.10.0, 1.9.0" in version.stderr
 
 
 def test_search_needs_every_word(built: Path) -> None:
@@ -326,7 +328,8 @@ def test_search_needs_every_word(built: Path) -> None:
     ]
     none = run_cli("catalog", "search", str(built), "quantum")
     assert none.returncode == 0
-    assert "no entries match 'quantum'" in none.stdout
+    assert "no entries match 'quantum'" in none.stderr
+    assert none.stdout == "", "no entries: nothing on standard output"
 
 
 # ---- semver ----------------------------------------------------------------------------------

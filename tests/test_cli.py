@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
 from yamlpipe import cli
+from yamlpipe.cli import common
 
 from helpers import ROOT, run_cli
 
@@ -143,6 +149,60 @@ def test_help_lists_commands() -> None:
     assert "validate" in result.stdout and "schema" in result.stdout
 
 
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command and group below the application, with its words (`catalog build`)."""
+    for name, sub in getattr(command, "commands", {}).items():
+        yield (*path, name), sub
+        yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(typer.main.get_command(cli.app)))
+
+
+@pytest.mark.parametrize("words", [w for w, _ in COMMANDS], ids=" ".join)
+def test_every_command_takes_h_for_help(words: tuple[str, ...]) -> None:
+    """`-h` was rejected ("No such option: -h")."""
+    short, long = run_cli(*words, "-h"), run_cli(*words, "--help")
+    assert short.returncode == 0, short.stderr
+    assert short.stdout == long.stdout and short.stdout.startswith("Usage: yamlpipe ")
+
+
+def test_the_command_list_is_not_cut_off() -> None:
+    """Top-level summaries ended in "..." where the first sentence was too long for a line."""
+    listed = run_cli("-h", env={"COLUMNS": "80"}).stdout.split("Commands:")[1]
+    assert "..." not in listed
+    for words, command in COMMANDS:
+        assert command.short_help, f"`{' '.join(words)}` has no one-line summary"
+        assert len(command.short_help) <= 60, f"`{' '.join(words)}`: summary too long for 80"
+    for name, command in typer.main.get_command(cli.app).commands.items():
+        assert f"  {name} " in listed and command.short_help in listed
+
+
+def test_metavariables_are_written_out_and_agree() -> None:
+    """`-o` showed as <str>, <path> or <file> depending on the command; every value now has
+    a written-out name, the same for the same option everywhere."""
+    seen: dict[str, tuple[str, str]] = {}
+    for words, command in COMMANDS:
+        for param in getattr(command, "params", []):
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                continue
+            where = " ".join(words)
+            assert param.metavar, f"`{where}` {param.opts}: no metavar"
+            assert param.metavar.replace("py", "PY") == param.metavar.upper(), param.metavar
+            name = max(param.opts, key=len)
+            if name.startswith("--"):
+                first = seen.setdefault(name, (param.metavar, where))
+                assert first[0] == param.metavar, f"{name}: {first} but {param.metavar} in {where}"
+
+
+def test_dsl_compile_script_takes_h() -> None:
+    script = Path(sys.executable).parent / "dsl-compile"
+    if not script.exists():
+        pytest.skip("the dsl-compile script is not installed in this environment")
+    result = subprocess.run([str(script), "-h"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "--function NAME" in result.stdout
+
+
 @pytest.mark.parametrize("where", ["cache", "temp"])
 def test_the_bug_log_never_follows_a_planted_link(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
@@ -160,7 +220,7 @@ def test_the_bug_log_never_follows_a_planted_link(
         (temp / "yamlpipe.log").symlink_to(victim)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    log = Path(cli._log_bug(RuntimeError("boom")))
+    log = Path(common._log_bug(RuntimeError("boom")))
     assert victim.read_text() == "keep me\n"
     assert not log.is_symlink() and "RuntimeError: boom" in log.read_text()
     assert log.stat().st_mode & 0o777 == 0o600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def test_every_format_holds_the_same_workflow(tmp_path: Path, name: str) -> None
     output = tmp_path / name
     result = compile_to(output)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{output}: " in result.stdout and "KiB" in result.stdout
+    assert f"{output}: " in result.stderr and "KiB" in result.stderr
+    assert result.stdout == "", "with -o, standard output carries nothing"
     data = output.read_bytes()
     if name.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -81,13 +83,32 @@ def test_without_output_the_workflow_goes_to_stdout(tmp_path: Path) -> None:
     assert result.stdout == file_output.read_text(encoding="utf-8")
 
 
+def test_warnings_never_reach_the_package_on_stdout(tmp_path: Path) -> None:
+    """`compile p.yaml > out.yaml` with an unquoted `yes` wrote the warning into out.yaml."""
+    (tmp_path / "c.yaml").write_text(
+        "name: c\ninputs:\n- {name: flag, type: String}\nimplementation:\n  container:\n"
+        "    image: alpine:3.20\n    command: [echo, {inputValue: flag}]\n"
+    )
+    (tmp_path / "p.yaml").write_text(
+        "name: p\ntasks:\n  t:\n    component: c.yaml\n    arguments:\n      flag: yes\n"
+    )
+    result = run_cli("compile", "p.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "p.yaml:6:13: warning: unquoted 'yes'" in result.stderr
+    assert "warning" not in result.stdout
+    assert result.stdout.startswith("apiVersion: argoproj.io/v1alpha1\n")
+    strict = run_cli("compile", "p.yaml", "--strict", cwd=tmp_path)
+    assert strict.returncode == 1 and strict.stdout == "", "--strict: a warning fails, no package"
+    assert "unquoted 'yes'" in strict.stderr
+
+
 def test_check_passes_on_a_current_package(tmp_path: Path) -> None:
     output = tmp_path / "p.zip"
     assert compile_to(output).returncode == 0
     before = output.stat().st_mtime_ns
     result = compile_to(output, "--check")
     assert result.returncode == 0
-    assert "up to date" in result.stdout
+    assert "up to date" in result.stderr
     assert output.stat().st_mtime_ns == before
 
 
@@ -98,16 +119,16 @@ def test_check_fails_on_a_stale_package_with_a_short_summary(tmp_path: Path) -> 
     output.write_text(text, encoding="utf-8")
     result = compile_to(output, "--check")
     assert result.returncode == 1
-    assert "stale" in result.stdout and "regenerate with: yamlpipe compile" in result.stdout
-    assert "templates changed: csv-split" in result.stdout
-    assert "+1 -1 lines" in result.stdout
+    assert "stale" in result.stderr and "regenerate with: yamlpipe compile" in result.stderr
+    assert "templates changed: csv-split" in result.stderr
+    assert "+1 -1 lines" in result.stderr
     assert output.read_text(encoding="utf-8") == text, "--check must not write"
 
 
 def test_check_fails_when_the_package_is_missing(tmp_path: Path) -> None:
     result = compile_to(tmp_path / "absent.tar.gz", "--check")
     assert result.returncode == 1
-    assert "missing" in result.stdout
+    assert "missing" in result.stderr
     assert not (tmp_path / "absent.tar.gz").exists()
 
 
@@ -130,7 +151,7 @@ def test_an_error_leaves_the_existing_package_untouched(tmp_path: Path) -> None:
     (tmp_path / "yamlpipe.yaml").write_text(f"allowed_roots: ['{ROOT / 'components'}']\n")
     result = compile_to(output, source=broken)
     assert result.returncode == 1
-    assert "has no output 'trian'" in result.stdout
+    assert "has no output 'trian'" in result.stderr
     assert output.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "p.zip", "yamlpipe.yaml"]
 
@@ -149,7 +170,7 @@ def test_a_component_is_not_a_pipeline(tmp_path: Path) -> None:
     component = ROOT / "components" / "download" / "component.yaml"
     result = compile_to(tmp_path / "p.yaml", source=component)
     assert result.returncode == 1
-    assert "compile takes a pipeline" in result.stdout
+    assert "compile takes a pipeline" in result.stderr
 
 
 def _big_pipeline(folder: Path, tasks: int) -> Path:
@@ -182,8 +203,8 @@ def test_large_workflows_warn_then_fail_unless_allowed(tmp_path: Path) -> None:
     output = tmp_path / "big.yaml"
     refused = compile_to(output, source=pipeline)
     assert refused.returncode == 1
-    assert "over the 1 MiB" in refused.stdout and "largest templates: " in refused.stdout
-    assert "--allow-large" in refused.stdout
+    assert "over the 1 MiB" in refused.stderr and "largest templates: " in refused.stderr
+    assert "--allow-large" in refused.stderr
     assert not output.exists()
     allowed = compile_to(output, "--allow-large", source=pipeline)
     assert allowed.returncode == 0
@@ -302,6 +323,54 @@ def test_graph_node_names_that_are_keywords(tmp_path: Path) -> None:
     assert "end_ -> node_;" in dot.stdout
 
 
+def test_an_empty_image_validates_with_a_warning_but_does_not_compile_or_run(
+    tmp_path: Path,
+) -> None:
+    """KFP publishes components with `image: ''` and fills it in at release: validate warns
+    (KFP loads them), compile and run refuse a pipeline that uses one."""
+    shutil.copy(
+        ROOT / "tests" / "errors" / "component-warning-empty-image.yaml", tmp_path / "c.yaml"
+    )
+    (tmp_path / "p.yaml").write_text(
+        "name: p\ninputs:\n- {name: data, type: CSV}\n"
+        "tasks:\n  train: {component: c.yaml, arguments: {data: '${{ inputs.data }}'}}\n"
+    )
+    validated = run_cli("validate", "c.yaml", "p.yaml", cwd=tmp_path)
+    assert validated.returncode == 0, validated.stdout
+    assert "c.yaml:9:12: warning: the image is empty" in validated.stdout
+    compiled = run_cli("compile", "p.yaml", cwd=tmp_path)
+    assert compiled.returncode == 1 and compiled.stdout == ""
+    assert "c.yaml:9:12: error: task 'train' runs 'Train', whose image is empty" in compiled.stderr
+    ran = run_cli("run", "p.yaml", "-a", "data=x", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert "whose image is empty" in ran.stderr
+    inline = tmp_path / "inline.yaml"
+    inline.write_text("name: i\ntasks:\n  a: {container: {image: '', command: [echo, hi]}}\n")
+    assert run_cli("validate", "inline.yaml", cwd=tmp_path).returncode == 1, (
+        "an inline container is the pipeline author's own: an empty image is an error"
+    )
+
+
+def test_graph_prints_only_the_picture_and_takes_offline_and_frozen(tmp_path: Path) -> None:
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text(
+        "name: g\ntasks:\n  a: {container: {image: alpine, command: [echo, yes]}}\n"
+        "  b: {component: https://example.invalid/c.yaml, after: a}\n"
+    )
+    frozen = run_cli("graph", "pipeline.yaml", "--frozen", cwd=tmp_path)
+    assert frozen.returncode == 1 and frozen.stdout == ""
+    assert "--frozen needs a yamlpipe.lock" in frozen.stderr
+    offline = run_cli("graph", "pipeline.yaml", "--offline", cwd=tmp_path)
+    assert offline.returncode == 1 and "not in the cache, and --offline" in offline.stderr
+    pipeline.write_text(
+        "name: g\ntasks:\n  a: {container: {image: alpine, command: [echo, yes]}}\n"
+    )
+    warned = run_cli("graph", "pipeline.yaml", cwd=tmp_path)
+    assert warned.returncode == 0, warned.stderr
+    assert warned.stdout.startswith("flowchart TD\n") and "warning" not in warned.stdout
+    assert "pipeline.yaml:3:50: warning: unquoted 'yes'" in warned.stderr
+
+
 def test_outputs_that_argo_would_confuse_are_not_compiled(tmp_path: Path) -> None:
     """`o 1` and `o-1` both compiled to the Argo output `<template>-o-1`, so a downstream
     task silently got one value for both."""
@@ -314,7 +383,7 @@ def test_outputs_that_argo_would_confuse_are_not_compiled(tmp_path: Path) -> Non
     result = run_cli("compile", "p.yaml", "-o", "p.zip", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "c.yaml:4:10: error: outputs 'o 1' and 'o-1' both become the Argo output name" in (
-        result.stdout
+        result.stderr
     )
     assert not (tmp_path / "p.zip").exists()
 
@@ -353,9 +422,10 @@ def test_an_output_that_cannot_be_written_is_a_located_error(
     target = odd_places[place]
     result = run_cli(*command, "-o", str(target))
     if command[-1] == "--check" and place == "proc":  # nothing there: the package is missing
-        assert result.returncode == 1 and "missing" in result.stdout
+        assert result.returncode == 1 and "missing" in result.stderr
         return
     assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stdout.startswith(f"{target}: error: cannot "), result.stdout
+    assert result.stderr.startswith(f"{target}: error: cannot "), result.stderr
+    assert result.stdout == ""
     assert "internal error" not in result.stderr
     assert not [p for p in target.parent.glob(".*.tmp")]

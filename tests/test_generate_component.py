@@ -356,9 +356,10 @@ def test_cli_reports_a_non_self_contained_function() -> None:
     assert proc.returncode == 1
     assert (
         "tests/generate/bad_functions.py:38:20: error: function 'uses_global' uses 'THRESHOLD'"
-        in proc.stdout
+        in proc.stderr
     )
-    assert "hint: import it inside the function" in proc.stdout
+    assert "hint: import it inside the function" in proc.stderr
+    assert proc.stdout == ""
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -372,8 +373,8 @@ def test_cli_reports_a_non_self_contained_function() -> None:
 )
 def test_cli_bad_targets(target: str, message: str) -> None:
     proc = run_cli("generate", "component", target)
-    assert proc.returncode == 1
-    assert message in proc.stdout
+    assert proc.returncode == 2, "a target that names no function is a usage mistake"
+    assert message in proc.stderr
 
 
 # ---- a module that misbehaves while it is imported -------------------------------------------
@@ -408,7 +409,7 @@ def test_ending_the_process_at_import_is_an_error_not_a_silent_exit_0(
     proc = run_cli("generate", "component", f"{path}:f")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     expected = f"{path}:{line}:1: error: importing {path} calls {call}, which would end yamlpipe"
-    assert expected in proc.stdout
+    assert expected in proc.stderr
 
 
 def test_ending_the_process_in_a_pipeline_function_is_an_error(tmp_path: Path) -> None:
@@ -419,7 +420,24 @@ def test_ending_the_process_in_a_pipeline_function_is_an_error(tmp_path: Path) -
     )
     proc = run_cli("generate", "pipeline", f"{path}:p")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"{path}:6:5: error: pipeline function 'p' calls sys.exit(0)" in proc.stdout
+    assert f"{path}:6:5: error: pipeline function 'p' calls sys.exit(0)" in proc.stderr
+
+
+def test_a_module_importing_a_missing_package_says_what_to_install(tmp_path: Path) -> None:
+    """The hint spoke of pipelines ("the function runs once, with placeholders") for a
+    component's module that imports a package not installed here."""
+    path = write_module(
+        tmp_path, "import pandas_not_here.io\n\ndef f(a: int) -> int:\n    return a\n"
+    )
+    proc = run_cli("generate", "component", f"{path}:f")
+    assert proc.returncode == 1, proc.stderr
+    assert f"{path}:1:1: error: running {path} raised ModuleNotFoundError" in proc.stderr
+    assert "install 'pandas_not_here', or import it inside the function" in proc.stderr
+    assert "placeholders" not in proc.stderr
+    broken = write_module(tmp_path, "X = 1 / 0\n\ndef f(a: int) -> int:\n    return a\n")
+    proc = run_cli("generate", "component", f"{broken}:f")
+    assert "yamlpipe imports" in proc.stderr and "top-level code" in proc.stderr
+    assert "placeholders" not in proc.stderr
 
 
 def test_a_parameter_named_help_runs(tmp_path: Path) -> None:
@@ -439,7 +457,7 @@ def test_a_default_too_large_to_write_is_a_located_error(tmp_path: Path) -> None
     path = write_module(tmp_path, "def f(x: int = 10**5000) -> int:\n    return x\n")
     proc = run_cli("generate", "component", f"{path}:f")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"{path}:1:7: error: the default of parameter 'x' is too large to write" in (proc.stdout)
+    assert f"{path}:1:7: error: the default of parameter 'x' is too large to write" in (proc.stderr)
 
 
 # ---- image from Python code -------------------------------------------------------------------
@@ -481,9 +499,9 @@ def test_cli_build_says_plainly_when_no_docker_engine_answers(tmp_path: Path) ->
         env={"DOCKER_HOST": f"unix://{tmp_path / 'no-engine.sock'}"},
     )  # fmt: skip
     assert proc.returncode == 1
-    assert "error: no Docker engine found" in proc.stdout
-    assert "the image 'example/add:1' was not built" in proc.stdout
-    assert f"docker build -t example/add:1 {tmp_path / 'ctx'}" in proc.stdout
+    assert "error: no Docker engine found" in proc.stderr
+    assert "the image 'example/add:1' was not built" in proc.stderr
+    assert f"docker build -t example/add:1 {tmp_path / 'ctx'}" in proc.stderr
     assert (tmp_path / "ctx" / "Dockerfile").is_file()
 
 

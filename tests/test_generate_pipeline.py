@@ -173,14 +173,16 @@ def test_cli_pipeline_that_raises() -> None:
     proc = run_cli("generate", "pipeline", "pipelines.py:raises", cwd=FIXTURES)
     assert proc.returncode == 1
     expected = f"pipelines.py:{line_of('raise ValueError')}:5: error: pipeline function 'raises'"
-    assert expected in proc.stdout
+    assert expected in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
 def test_cli_needs_a_name_when_a_file_has_several_pipelines() -> None:
     proc = run_cli("generate", "pipeline", "pipelines.py", cwd=FIXTURES)
-    assert proc.returncode == 1
-    assert "has several @dsl.pipeline functions" in proc.stdout
+    assert proc.returncode == 2, "a target that names no one function is a usage mistake"
+    assert "has several @dsl.pipeline functions" in proc.stderr
+    assert "hint: name one: pipelines.py:FUNCTION" in proc.stderr
+    assert "--function" not in proc.stderr, "generate pipeline has no --function option"
 
 
 def test_cli_generated_components_need_an_output_file() -> None:
@@ -201,7 +203,7 @@ def test_cli_bad_python_files(tmp_path: Path, source: str, message: str) -> None
     (tmp_path / "bad.py").write_text(source)
     proc = run_cli("generate", "pipeline", "bad.py", cwd=tmp_path)
     assert proc.returncode == 1
-    assert message in proc.stdout
+    assert message in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -290,6 +292,43 @@ def test_dsl_compile_runs_kfp_files_unchanged(tmp_path: Path) -> None:
     assert output.stat().st_size > 0
 
 
+def test_yamlpipe_dsl_compile_is_the_same_command(tmp_path: Path) -> None:
+    """With kfp installed too, one `dsl-compile` script replaces the other; `yamlpipe
+    dsl-compile` always names ours, and writes the same package."""
+    args = ["--py", "tests/migration/loops.py", "--output"]
+    script = subprocess.run(
+        [*DSL_COMPILE, *args, str(tmp_path / "a.yaml")], cwd=REPO, capture_output=True, check=False
+    )
+    assert script.returncode == 0, script.stderr
+    ours = run_cli("dsl-compile", *args, str(tmp_path / "b.yaml"), cwd=REPO)
+    assert ours.returncode == 0, ours.stderr
+    assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
+    assert "dsl-compile" in run_cli("--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--py", "missing.py"], "missing.py: error: no such Python file"),
+        (["--py", "pipelines.py"], "hint: name one with --function NAME"),
+        (["--py", "pipelines.py", "--function", "nope"], "has no function 'nope'"),
+    ],
+)
+def test_dsl_compile_usage_mistakes_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    """A missing file or function was exit 1 here and 2 in validate and compile."""
+    for command in (DSL_COMPILE, [sys.executable, "-m", "yamlpipe", "dsl-compile"]):
+        proc = subprocess.run(
+            [*command, *args, "--output", str(tmp_path / "x.yaml")],
+            cwd=FIXTURES,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert message in proc.stderr and proc.stdout == ""
+
+
 def test_dsl_compile_reports_errors_at_the_line(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
@@ -309,7 +348,7 @@ def test_dsl_compile_reports_errors_at_the_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     expected = f"pipelines.py:{line_of('raise ValueError')}:5: error: pipeline function 'raises'"
-    assert expected in proc.stdout
+    assert expected in proc.stderr
 
 
 def test_dsl_outside_a_pipeline_function() -> None:
@@ -328,7 +367,7 @@ def test_a_hand_written_file_is_not_replaced_without_force(tmp_path: Path) -> No
     refused = run_cli(*args, cwd=FIXTURES)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"{mine}: error: the file exists and was not written by `yamlpipe generate`" in (
-        refused.stdout
+        refused.stderr
     )
     assert mine.read_text(encoding="utf-8") == "# mine, by hand\n"
     assert not out.exists()  # nothing is written when any file is refused
@@ -386,8 +425,8 @@ def test_dsl_compile_errors_point_at_the_python_line(tmp_path: Path) -> None:
     (tmp_path / "guard.py").write_text(GUARDED_OUTSIDE)
     proc = _dsl_compile(tmp_path, "--py", "guard.py", "--output", "g.yaml")
     assert proc.returncode == 1
-    assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout
-    assert "pipeline.yaml" not in proc.stdout
+    assert proc.stderr.startswith("guard.py:10:5: error: task 'd' uses"), proc.stderr
+    assert "pipeline.yaml" not in proc.stderr
     assert not (tmp_path / "g.yaml").exists()
 
 
@@ -411,5 +450,5 @@ def test_generate_pipeline_reports_problems_at_the_python_line(tmp_path: Path) -
     (tmp_path / "guard.py").write_text(GUARDED_OUTSIDE)
     proc = run_cli("generate", "pipeline", "guard.py", "-o", "out/p.yaml", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stdout.startswith("guard.py:10:5: error: task 'd' uses"), proc.stdout
-    assert "in the pipeline YAML at out/p.yaml:" in proc.stdout
+    assert proc.stderr.startswith("out/p.yaml: written\nguard.py:10:5: error: task 'd' uses")
+    assert "in the pipeline YAML at out/p.yaml:" in proc.stderr

@@ -34,16 +34,25 @@ def locked(project: Project) -> dict[str, LockEntry]:
     return entries
 
 
+def report(result: subprocess.CompletedProcess[str]) -> str:
+    """What the command reports: `validate`'s report is its output (standard output); `lock`
+    writes a file, and says how it went on standard error, leaving standard output empty."""
+    if "validate" in result.args:
+        return result.stdout
+    assert result.stdout == "", f"lock printed on standard output: {result.stdout!r}"
+    return result.stderr
+
+
 def ok(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return report(result)
 
 
 def failed(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
     """The JSON problem records of a run that must exit 1."""
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    records: list[dict[str, object]] = json.loads(result.stdout)
+    records: list[dict[str, object]] = json.loads(report(result))
     return records
 
 
@@ -172,7 +181,10 @@ def test_check_says_whether_the_lock_is_current_and_writes_nothing(
 ) -> None:
     two_components(http_server, project)
     result = project.cli("lock", "--check")
-    assert (result.returncode, result.stdout) == (1, "yamlpipe.lock: would change (2 references)\n")
+    assert (result.returncode, report(result)) == (
+        1,
+        "yamlpipe.lock: would change (2 references)\n",
+    )
     assert not project.lock.exists()
     ok(project.cli("lock"))
     assert ok(project.cli("lock", "--check")) == "yamlpipe.lock: up to date (2 references)\n"
@@ -304,3 +316,46 @@ def test_catalog_entries_are_locked_with_their_version(
     }
     http_server.stop()  # locked and cached: neither the index nor the files are needed
     assert ok(project.cli("validate", "--frozen", "--offline", "p.yaml")) == "1 file valid\n"
+
+
+def test_a_component_changed_after_its_catalog_was_built_says_so(
+    http_server: LocalServer, project: Project
+) -> None:
+    """The hint said `yamlpipe lock --upgrade team/echo@1.0.0`, which answered "nothing to
+    upgrade: no file uses the reference" although p.yaml uses it; the cause (the catalog's
+    sha256 no longer matches the file) was never said."""
+    old, new = component_text("1.0"), component_text("1.0, changed")
+
+    def publish(index_pins: str) -> None:
+        http_server.add(
+            "/cat/index.yaml",
+            "components:\n"
+            f"- {{name: echo, version: 1.0.0, url: echo.yaml, sha256: {index_pins}}}\n",
+        )
+
+    http_server.add("/cat/echo.yaml", old)
+    publish(sha(old))
+    project.write("yamlpipe.yaml", f"catalogs: {{team: {http_server.url('/cat/index.yaml')}}}\n")
+    project.write("p.yaml", pipeline_text("team/echo@1.0.0"))
+    ok(project.cli("lock"))
+    http_server.add("/cat/echo.yaml", new)  # changed where it is served; the index was not rebuilt
+    for folder in (project.cache / "sha256", project.cache / "urls"):
+        folder.rename(folder.with_name(folder.name + ".old"))  # so the file is fetched again
+    [record] = failed(project.cli("validate", "--format", "json", "p.yaml"))
+    assert record["message"] == (
+        f"{http_server.url('/cat/echo.yaml')} no longer matches catalog 'team': the file has "
+        f"sha256 {sha(new)}, but the catalog and yamlpipe.lock pin {sha(old)}"
+    )
+    assert "rebuild and publish the catalog" in str(record["hint"])
+    for selector in ("team/echo@1.0.0", "echo", "team/echo"):  # how people name the entry
+        [upgrade] = failed(project.cli("lock", "--upgrade", "--format", "json", selector))
+        assert "no longer matches catalog 'team'" in str(upgrade["message"])
+        assert "nothing to upgrade" not in str(upgrade["message"])
+    publish(sha(new))  # the catalog rebuilt: now the lock is what is behind
+    [behind] = failed(project.cli("validate", "--format", "json", "p.yaml"))
+    assert (
+        behind["hint"] == "if the change is expected, run `yamlpipe lock --upgrade team/echo@1.0.0`"
+    )
+    ok(project.cli("lock", "--upgrade", "echo"))
+    assert locked(project)["team/echo@1.0.0"].sha256 == sha(new)
+    assert ok(project.cli("validate", "p.yaml")) == "1 file valid\n"

@@ -150,7 +150,7 @@ def test_catalog_build_refuses_a_component_that_links_out(tmp_path: Path, secret
     result = run_cli("catalog", "build", "components", cwd=tmp_path / "project")
     assert result.returncode == 1
     assert "components/evil/component.yaml: error: the file (a link) points outside" in (
-        result.stdout
+        result.stderr
     )
     assert "SECRET" not in result.stdout + result.stderr
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ from yamlpipe.resolve import Request, Resolver, Source
 from yamlpipe.resolve.cache import Cache
 from yamlpipe.resolve.config import load_config
 from yamlpipe.resolve.refs import parse_reference
+
+from helpers import run_cli
 
 __all__ = ["http_server", "project"]
 
@@ -54,6 +58,72 @@ def test_a_url_component_is_fetched_cached_and_linked(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 file valid" in result.stdout
     assert [p.name for p in project.blobs()] == [sha(component_text())]
+
+
+def test_libraries_log_only_with_verbose(http_server: LocalServer, project: Project) -> None:
+    """urllib3's `WARNING:urllib3.connectionpool:Retrying (...)` lines reached the terminal
+    before the located error; what libraries log is for --verbose."""
+    http_server.add("/flaky.yaml", component_text(), fail_first=1)
+    project.write("p.yaml", pipeline_text(http_server.url("/flaky.yaml")))
+    quiet = project.cli("validate", "p.yaml")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert quiet.stderr == ""
+    (project.cache / "urls").rename(project.cache / "gone")  # fetch again
+    loud = project.cli("-vv", "validate", "p.yaml")
+    assert loud.returncode == 0, loud.stdout + loud.stderr
+    assert "urllib3.connectionpool: DEBUG: " in loud.stderr
+    assert loud.stdout == "1 file valid\n"
+
+
+def test_a_cache_folder_that_cannot_be_written_is_a_located_error(
+    http_server: LocalServer, project: Project
+) -> None:
+    """YAMLPIPE_CACHE_DIR below a regular file was an internal error (exit 3, "a bug")."""
+    echo = http_server.add("/echo.yaml", component_text())
+    index = http_server.add(
+        "/index.yaml", f"components:\n- {{name: echo, version: 1.0.0, url: echo.yaml, "
+        f"sha256: {sha(component_text())}}}\n",
+    )  # fmt: skip
+    project.write("yamlpipe.yaml", f"catalogs: {{team: {index}}}\n")
+    project.write("p.yaml", pipeline_text(echo, "team/echo"))
+    (project.root / "afile").write_text("not a folder\n")
+    result = run_cli(
+        "validate", "p.yaml", cwd=project.root, env={"YAMLPIPE_CACHE_DIR": "afile/cache"}
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "internal error" not in result.stderr
+    message = "cannot write the cache folder afile/cache: afile is not a folder"
+    assert f"p.yaml:4:16: error: {message}" in result.stdout
+    assert f"p.yaml:7:16: error: catalog 'team' cannot be read: {message}" in result.stdout
+    assert "hint: point YAMLPIPE_CACHE_DIR" in result.stdout
+
+
+def test_library_records_are_filtered_but_yamlpipe_warnings_are_not(tmp_path: Path) -> None:
+    script = (
+        "import logging, sys, typer\n"
+        "from yamlpipe.cli.common import configure_logging, run_app\n"
+        "app = typer.Typer()\n"
+        "@app.command()\n"
+        "def go(verbose: int = 0) -> None:\n"
+        "    if verbose: configure_logging(verbose)\n"
+        "    logging.getLogger('urllib3.connectionpool').warning('Retrying (Retry(total=2))')\n"
+        "    logging.getLogger('yamlpipe.resolve.cache').warning('cache entry x is corrupted')\n"
+        "run_app(app, 'demo')\n"
+    )
+    for verbose, shown in (("0", False), ("1", True)):
+        result = subprocess.run(
+            [sys.executable, "-c", script, "--verbose", verbose],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert ("Retrying" in result.stderr) is shown
+        assert "cache entry x is corrupted" in result.stderr
+    quiet = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert quiet.stderr == "yamlpipe: warning: cache entry x is corrupted\n"
 
 
 def test_an_error_inside_a_remote_component_points_at_its_url_and_line(

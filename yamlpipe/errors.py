@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"
+"""Not a problem: what a check did instead of checking (a file skipped, and why)."""
 
 PathPart = str | int
 
@@ -52,9 +54,18 @@ class YamlpipeError(Exception):
     def is_error(self) -> bool:
         return self.severity == ERROR
 
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
+
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.message)
+
+
+class UsageError(YamlpipeError):
+    """A problem with what a command was asked to do rather than with what a file holds: a
+    file that is not there, a function that is not in it. Commands exit 2 for it."""
 
 
 class YamlpipeErrors(YamlpipeError):

@@ -164,6 +164,10 @@ def test_a_command_that_cannot_start_is_named(why: str, code: int, message: str)
             },
             "mounts volume 's' (emptyDir) at /s",
         ),
+        (
+            {"name": "t", "container": {"image": "", "command": ["echo"]}},
+            "has an empty image",  # a KFP-compiled package of a component not yet released
+        ),
     ],
 )
 def test_what_the_docker_backend_refuses(template: dict[str, object], expected: str) -> None:

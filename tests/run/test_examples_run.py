@@ -66,7 +66,7 @@ def test_a_run_is_drawn_coloured_by_state(tmp_path: Path) -> None:
     assert 't_onExit["on exit"]:::succeeded' in mermaid.stdout
     dot = run_cli("graph", "--run", run_id, "--format", "dot", cwd=tmp_path)
     assert 'fillcolor="#fbdada"' in dot.stdout
-    assert run_cli("graph", "--run", "nope", cwd=tmp_path).returncode == 1
+    assert run_cli("graph", "--run", "nope", cwd=tmp_path).returncode == 2  # no such run
     assert run_cli("graph", cwd=tmp_path).returncode == 2
 
 

@@ -119,7 +119,9 @@ def test_a_second_run_reuses_cached_outputs(tmp_path: Path) -> None:
     assert run_cli("run", str(pipeline), cwd=tmp_path).returncode == 0
     second = run_cli("run", str(pipeline), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
-    assert "2 cached" in second.stdout
+    assert "2 cached" in second.stdout, "the summary is the run's result: standard output"
+    assert second.stdout.count("\n") == 1, "progress, notes and hints go to standard error"
+    assert "details: yamlpipe runs show" in second.stderr
     assert sorted(log.read_text().splitlines()) == ["fresh", "fresh", "run"]
     with RunStore(tmp_path) as store:
         latest = store.run(store.runs()[0].id)
@@ -418,9 +420,8 @@ def test_runs_commands_list_show_logs_and_delete(tmp_path: Path) -> None:
     )
     listed = run_cli("runs", "list", "--experiment", "demo", cwd=tmp_path)
     assert "first" in listed.stdout and "Succeeded" in listed.stdout
-    assert run_cli("runs", "list", "--experiment", "other", cwd=tmp_path).stdout.startswith(
-        "no runs"
-    )
+    none = run_cli("runs", "list", "--experiment", "other", cwd=tmp_path)
+    assert none.stdout == "" and none.stderr.startswith("no runs"), "a note, not a listing"
     shown = run_cli("runs", "show", "first", cwd=tmp_path)
     assert "square(1:n:3,name:b)" in shown.stdout and "total-all" in shown.stdout
     as_json = run_cli("runs", "show", "first", "--format", "json", cwd=tmp_path)
@@ -431,9 +432,14 @@ def test_runs_commands_list_show_logs_and_delete(tmp_path: Path) -> None:
     missing = run_cli("runs", "logs", record.id[:8], "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "has no task 'nope'" in missing.stderr
     deleted = run_cli("runs", "delete", record.id, cwd=tmp_path)
-    assert deleted.returncode == 0
+    assert deleted.returncode == 0 and deleted.stdout == ""
+    assert f"deleted run {record.id}" in deleted.stderr
     assert not Path(record.folder).exists()
-    assert run_cli("runs", "show", record.id, cwd=tmp_path).returncode == 1
+    gone = run_cli("runs", "show", record.id, cwd=tmp_path)
+    assert gone.returncode == 2, "a run that is not there is a usage mistake, like a missing file"
+    assert "no run" in gone.stderr and gone.stdout == ""
+    assert run_cli("runs", "delete", "nothing-like-it", cwd=tmp_path).returncode == 2
+    assert run_cli("graph", "--run", "nothing-like-it", cwd=tmp_path).returncode == 2
 
 
 FOLLOWED = """\

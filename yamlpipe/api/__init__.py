@@ -32,7 +32,8 @@ if TYPE_CHECKING:
         write_bytes,
         write_package,
     )
-    from yamlpipe.api.files import FileReport, discover_files, validate_paths
+    from yamlpipe.api.discover import Discovery, discover, discover_files
+    from yamlpipe.api.files import FileReport, validate_discovered, validate_paths
     from yamlpipe.api.validate import (
         LockReport,
         Workspace,
@@ -55,6 +56,7 @@ _EXPORTS = {
     "CatalogSource": "yamlpipe.api.catalog",
     "CheckResult": "yamlpipe.api.compile",
     "CompileReport": "yamlpipe.api.compile",
+    "Discovery": "yamlpipe.api.discover",
     "FileReport": "yamlpipe.api.files",
     "LoadResult": "yamlpipe.load",
     "LockReport": "yamlpipe.api.validate",
@@ -63,7 +65,8 @@ _EXPORTS = {
     "build_catalog_file": "yamlpipe.api.catalog",
     "check_package": "yamlpipe.api.compile",
     "compile_file": "yamlpipe.api.compile",
-    "discover_files": "yamlpipe.api.files",
+    "discover": "yamlpipe.api.discover",
+    "discover_files": "yamlpipe.api.discover",
     "entry_record": "yamlpipe.api.catalog",
     "graph_text": "yamlpipe.api.compile",
     "load_file": "yamlpipe.load",
@@ -75,6 +78,7 @@ _EXPORTS = {
     "package_format": "yamlpipe.api.compile",
     "problem_reports": "yamlpipe.api.catalog",
     "schema_text": "yamlpipe.load",
+    "validate_discovered": "yamlpipe.api.files",
     "validate_paths": "yamlpipe.api.files",
     "write_bytes": "yamlpipe.api.compile",
     "write_package": "yamlpipe.api.compile",
@@ -87,6 +91,7 @@ __all__ = [
     "CatalogSource",
     "CheckResult",
     "CompileReport",
+    "Discovery",
     "FileReport",
     "LoadResult",
     "LockReport",
@@ -95,6 +100,7 @@ __all__ = [
     "build_catalog_file",
     "check_package",
     "compile_file",
+    "discover",
     "discover_files",
     "entry_record",
     "graph_text",
@@ -107,6 +113,7 @@ __all__ = [
     "package_format",
     "problem_reports",
     "schema_text",
+    "validate_discovered",
     "validate_paths",
     "write_bytes",
     "write_package",

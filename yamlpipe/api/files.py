@@ -1,24 +1,21 @@
-"""Finding and checking files: on their own (the light path of `validate --no-resolve`, which
+"""Checking the files found: on their own (the light path of `validate --no-resolve`, which
 imports neither the resolver nor the linker), or with everything they use."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yamlpipe.errors import Location, YamlpipeError, has_errors
-from yamlpipe.load import LoadResult, load_file
+from yamlpipe.api.discover import Discovery, discover
+from yamlpipe.errors import NOTE, Location, YamlpipeError, has_errors
+from yamlpipe.load import ForeignFile, LoadResult, load_file
 from yamlpipe.load.files import is_within, project_root
 
 if TYPE_CHECKING:
     from yamlpipe.link import LinkResult
     from yamlpipe.resolve import ResolveOptions
-
-YAML_SUFFIXES = (".yaml", ".yml")
-NOT_SPECS = frozenset({"yamlpipe.yaml", "yamlpipe.lock", "catalog.yaml", "catalog.yml"})
 
 
 @dataclass(frozen=True)
@@ -34,23 +31,14 @@ class FileReport:
     def ok(self) -> bool:
         return not has_errors(self.problems)
 
+    @property
+    def skipped(self) -> bool:
+        """Not checked: clearly not a component or pipeline (its note says what it is)."""
+        return bool(self.problems) and all(p.severity == NOTE for p in self.problems)
 
-def discover_files(paths: Iterable[str]) -> Iterator[str]:
-    """Files named directly, and every *.yaml/*.yml below named folders (sorted, no dotfiles)."""
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_dir():
-            yield raw
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if _is_candidate(name):
-                    yield os.path.normpath(os.path.join(root, name))
-
-
-def _is_candidate(name: str) -> bool:
-    return name.endswith(YAML_SUFFIXES) and not name.startswith(".") and name not in NOT_SPECS
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.is_warning)
 
 
 def validate_paths(
@@ -59,16 +47,38 @@ def validate_paths(
     resolve: bool = True,
     options: ResolveOptions | None = None,
     cache_root: Path | None = None,
+    exclude: Sequence[str] = (),
 ) -> list[FileReport]:
     """Check every file under the given paths: alone (resolve=False) or with all it uses."""
-    files = list(discover_files(paths))
+    return validate_discovered(discover(paths, exclude), resolve, options, cache_root)
+
+
+def validate_discovered(
+    found: Discovery,
+    resolve: bool = True,
+    options: ResolveOptions | None = None,
+    cache_root: Path | None = None,
+) -> list[FileReport]:
+    """Check the files found."""
     if not resolve:
-        return [_report(_load_alone(f)) for f in files]
+        return [skip_foreign(_report(_load_alone(f))) for f in found.files]
     # Imported here: the resolver and linker are a third of start-up, and a check of files
-    # on their own (editors, pre-commit) needs neither.
+    # on their own (editors) needs neither.
     from yamlpipe.api.validate import check_linked
 
-    return check_linked(files, options, cache_root)
+    return [skip_foreign(r) for r in check_linked(found.files, options, cache_root)]
+
+
+def skip_foreign(report: FileReport) -> FileReport:
+    """A file checked that is clearly not a component or pipeline (a compiled package):
+    skipped with a note, not an error; a pipeline that refers to one keeps its error."""
+    if len(report.problems) != 1:
+        return report
+    [problem] = report.problems
+    if not isinstance(problem, ForeignFile) or problem.location.file != report.file:
+        return report
+    note = YamlpipeError(Location(report.file), f"skipped: {problem.message}", severity=NOTE)
+    return replace(report, problems=(note,))
 
 
 def _load_alone(file: str) -> LoadResult:

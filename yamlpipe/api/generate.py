@@ -14,7 +14,7 @@ from typing import Any
 from yamlpipe.api.compile import compile as compile_package
 from yamlpipe.api.files import FileReport
 from yamlpipe.api.validate import Workspace
-from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
+from yamlpipe.errors import Location, UsageError, YamlpipeError, YamlpipeErrors
 from yamlpipe.generate.component import FunctionComponent, component_from_function
 from yamlpipe.generate.dsl import (
     EmittedPipeline,
@@ -119,16 +119,21 @@ def kfp_standins() -> dict[str, ModuleType]:
     )
 
 
-def load_function(target: str, pipeline: bool) -> Callable[..., Any]:
+def load_function(target: str, pipeline: bool, naming: str | None = None) -> Callable[..., Any]:
+    """The function `FILE.py:FUNC` names (with `pipeline`, FILE.py alone names its one
+    @dsl.pipeline function; `naming` is the hint saying how else to name one). A target
+    that names no function is a UsageError."""
     path, name = split_target(target)
     shown = str(path)
     if path.suffix != ".py":
-        raise YamlpipeError(Location(shown), "expected a Python file (.py)", TARGET_HINT)
-    module = load_python_file(path, shown)
+        raise UsageError(Location(shown), "expected a Python file (.py)", TARGET_HINT)
+    if not path.is_file():
+        raise UsageError(Location(shown), "no such Python file")
     if name is None and not pipeline:
-        raise YamlpipeError(Location(shown), "which function? name it after a colon", TARGET_HINT)
+        raise UsageError(Location(shown), "which function? name it after a colon", TARGET_HINT)
+    module = load_python_file(path, shown)
     if name is None:
-        return find_pipeline_function(module, shown)
+        return find_pipeline_function(module, shown, naming)
     return find_function(module, name, shown)
 
 

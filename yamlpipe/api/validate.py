@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from yamlpipe.api.files import FileReport, discover_files
+from yamlpipe.api.discover import discover_files
+from yamlpipe.api.files import FileReport, skip_foreign
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.link import link_source, source_for_file
 from yamlpipe.load import read_text_file
@@ -15,6 +16,7 @@ from yamlpipe.resolve import ResolveOptions, Resolver, display_path
 from yamlpipe.resolve.cache import Cache, default_cache_root
 from yamlpipe.resolve.config import LOCK_NAME, load_config
 from yamlpipe.resolve.lock import LockEntry, is_lock_current, read_lock, write_lock
+from yamlpipe.resolve.refs import selects
 
 
 class Workspace:
@@ -109,7 +111,7 @@ def lock_paths(
     targets = list(paths)
     try:
         opened = [_open_project(workspace, Path(t)) for t in targets]
-        reports = [workspace.check(f) for f in discover_files(targets)]
+        reports = [skip_foreign(workspace.check(f)) for f in discover_files(targets)]
     finally:
         workspace.close()
     resolvers = list(workspace.resolvers.values())
@@ -168,9 +170,10 @@ def _lock_project(resolver: Resolver, files: list[FileReport], check_only: bool)
 def _unknown_upgrades(
     upgrade: frozenset[str] | None, resolvers: Sequence[Resolver]
 ) -> FileReport | None:
-    """`lock --upgrade REF` for a REF that no file uses is a mistake, not a no-op."""
-    used = sorted({key for r in resolvers for key in r.used})
-    unknown = sorted((upgrade or frozenset()) - set(used))
+    """`lock --upgrade REF` for a REF that no file uses is a mistake, not a no-op (a
+    reference that failed to resolve is still used: that failure is reported instead)."""
+    used = sorted({key for r in resolvers for key in (*r.used, *r.requested)})
+    unknown = sorted(s for s in upgrade or () if not any(selects(s, key) for key in used))
     if not unknown or not resolvers:
         return None
     where = Location(display_path(resolvers[0].config.lock_path))

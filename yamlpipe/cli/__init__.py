@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import enum
-import logging
 import os
-import sys
-import tempfile
-import traceback
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,16 +17,22 @@ from yamlpipe.cli import render
 from yamlpipe.cli import run as run_commands
 from yamlpipe.cli import serve as serve_commands
 from yamlpipe.cli.common import (
-    EXIT_BUG,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    HELP_SETTINGS,
+    ExcludeOption,
     Format,
     FormatOption,
     FrozenOption,
     OfflineOption,
+    StrictOption,
+    configure_logging,
+    print_diagnostics,
     print_reports,
     require_paths,
+    run_app,
+    usage_error,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
 
 
@@ -63,50 +65,75 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Also show what libraries log (HTTP retries, ...); -vv for debug records.",
+            show_default=False,
+        ),
+    ] = 0,
 ) -> None:
     """YAML-first pipelines for Kubeflow Pipelines and Argo Workflows."""
+    if verbose:
+        configure_logging(verbose)
 
 
-@app.command()
+@app.command(short_help="Check components and pipelines, with all they use.")
 def validate(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Component or pipeline files, or folders to search for *.yaml/*.yml."),
+        typer.Argument(
+            metavar="PATH...",
+            help="Component or pipeline files, or folders to search for *.yaml/*.yml.",
+            show_default=False,
+        ),
     ],
     output_format: FormatOption = Format.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    strict: StrictOption = False,
     no_resolve: Annotated[
         bool,
         typer.Option(
             "--no-resolve",
             help="Check each file on its own: never read referenced files or the network "
-            "(for editors and pre-commit hooks).",
+            "(for editors).",
         ),
     ] = False,
     offline: OfflineOption = False,
     frozen: FrozenOption = False,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Check component and pipeline files and everything they use; report every problem
     with file:line:col.
 
     References (paths, URLs, catalog entries) are resolved, cached and linked: arguments,
-    types, outputs and dependency cycles are checked across files.
+    types, outputs and dependency cycles are checked across files. Folders are searched
+    for *.yaml/*.yml files, leaving out dot-folders, what git ignores and what --exclude
+    or exclude: in yamlpipe.yaml names; files that are clearly not components or
+    pipelines (compiled packages, other Kubernetes objects) are skipped with a note.
 
-    Exit codes: 0 valid, 1 invalid (or warnings with --strict), 2 usage error.
+    The report goes to standard output. Exit codes: 0 valid, 1 invalid (or warnings with
+    --strict), 2 usage error (a path that is not there, or a folder with nothing to check).
     """
     require_paths(paths)
+    found = api.discover(paths, exclude or ())
+    for folder, why in found.empty:
+        usage_error(f"{folder}: nothing to check: {why}")
     options = None if no_resolve else api.ResolveOptions(offline=offline, frozen=frozen)
-    reports = api.validate_paths(paths, resolve=not no_resolve, options=options)
+    reports = api.validate_discovered(found, resolve=not no_resolve, options=options)
     print_reports(reports, output_format)
-    failed = any(not r.ok for r in reports) or (strict and any(r.problems for r in reports))
-    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+    warned = strict and any(r.warnings for r in reports)
+    raise typer.Exit(EXIT_INVALID if warned or not all(r.ok for r in reports) else EXIT_OK)
 
 
-@app.command()
+@app.command(short_help="Pin remote references in yamlpipe.lock.")
 def lock(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="[PATH|REF]...",
             help="Files or folders to lock (default: the current folder). With --upgrade, "
             "a target that is not a path is a reference to refresh.",
             show_default=False,
@@ -142,7 +169,7 @@ def lock(
     results = api.lock_paths(paths or ["."], upgrade=selected, offline=offline, check_only=check)
     reports = [f for r in results for f in r.files]
     if not all(r.ok for r in results):
-        print_reports(reports, output_format)
+        print_diagnostics(reports, output_format)
         raise typer.Exit(EXIT_INVALID)
     for result in results:
         state = (
@@ -152,12 +179,23 @@ def lock(
             if result.changed
             else "up to date"
         )
-        typer.echo(f"{render.display(result.path)}: {state} ({len(result.entries)} references)")
+        typer.echo(
+            f"{render.display(result.path)}: {state} ({len(result.entries)} references)", err=True
+        )
     raise typer.Exit(EXIT_INVALID if check and any(r.changed for r in results) else EXIT_OK)
 
 
-@app.command()
-def schema(kind: Annotated[SchemaKind, typer.Argument(help="Which schema to print.")]) -> None:
+@app.command(short_help="Print a JSON Schema shipped with this version.")
+def schema(
+    kind: Annotated[
+        SchemaKind,
+        typer.Argument(
+            metavar="KIND",
+            help="Which schema: component, pipeline, catalog, config or lock.",
+            show_default=False,
+        ),
+    ],
+) -> None:
     """Print a JSON Schema shipped with this version, for editors and other tools:
     component or pipeline files, catalog indexes, yamlpipe.yaml (config) or yamlpipe.lock."""
     typer.echo(api.schema_text(kind.value), nl=False)
@@ -171,49 +209,6 @@ client_commands.register(app)
 serve_commands.register(app)
 
 
-def _log_bug(exc: BaseException) -> str:
-    """Write the traceback to the user's cache folder (yamlpipe.log), else to a new file in
-    the temporary folder; return where, or say that nothing could be written."""
-    text = "".join(traceback.format_exception(exc)).encode("utf-8", errors="replace")
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "yamlpipe"
-    for folder, name in ((cache, "yamlpipe.log"), (Path(tempfile.gettempdir()), None)):
-        try:
-            return _write_private(folder, name, text)
-        except OSError:
-            continue
-    return "nowhere (no folder could be written)"
-
-
-def _write_private(folder: Path, name: str | None, data: bytes) -> str:
-    """A new file only its owner can read (mkstemp: O_EXCL, 0600, no link followed), then
-    renamed to `name` if given: a link planted at either path is replaced, never written
-    through."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temporary = tempfile.mkstemp(prefix="yamlpipe-", suffix=".log", dir=folder)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-    if name is None:
-        return temporary
-    try:
-        os.replace(temporary, folder / name)
-    except OSError:
-        os.unlink(temporary)
-        raise
-    return str(folder / name)
-
-
 def main() -> None:
     """Entry point of the `yamlpipe` console script."""
-    logging.basicConfig(level=os.environ.get("YAMLPIPE_LOG", "WARNING").upper())
-    try:
-        app(standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a traceback for any input is a bug: say so, keep the details
-        log = _log_bug(exc)
-        typer.echo(
-            f"yamlpipe: internal error: {type(exc).__name__}: {exc}\n"
-            f"This is a bug in yamlpipe. Details were written to {log}; please report them.",
-            err=True,
-        )
-        sys.exit(EXIT_BUG)
+    run_app(app, "yamlpipe")

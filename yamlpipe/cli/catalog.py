@@ -20,7 +20,7 @@ from yamlpipe.cli.common import (
     EXIT_USAGE,
     Format,
     FormatOption,
-    print_reports,
+    print_diagnostics,
 )
 from yamlpipe.cli.render import visible
 from yamlpipe.errors import YamlpipeError, YamlpipeErrors
@@ -32,6 +32,7 @@ catalog_app = typer.Typer(
     "inputs/outputs) served from a folder or any URL. Name catalogs in yamlpipe.yaml "
     "(`catalogs: {team: path-or-url}`) and use their entries in pipelines as "
     "`component: [CATALOG/]NAME[@VERSION]`.",
+    short_help="Build a component catalog, and read one.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -56,7 +57,8 @@ SourceArgument = Annotated[
     ),
 ]
 ReadFormatOption = Annotated[
-    ReadFormat, typer.Option("--format", "-f", help="text (for people) or json.")
+    ReadFormat,
+    typer.Option("--format", "-f", metavar="FORMAT", help="text (for people) or json."),
 ]
 
 
@@ -68,7 +70,7 @@ def register(app: typer.Typer) -> None:
 # ---- build ---------------------------------------------------------------------------------
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Write a catalog index of a folder of components.")
 def build(
     folder: Annotated[
         Path,
@@ -86,7 +88,7 @@ def build(
         typer.Option(
             "--output",
             "-o",
-            metavar="OUT",
+            metavar="FILE",
             help="Where to write the index (default: FOLDER/catalog.yaml). Entry URLs are "
             "relative to it.",
             show_default=False,
@@ -103,7 +105,7 @@ def build(
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Write nothing; exit 1 when OUT is not what build writes."),
+        typer.Option("--check", help="Write nothing; exit 1 when FILE is not what build writes."),
     ] = False,
     output_format: FormatOption = Format.text,
 ) -> None:
@@ -130,9 +132,9 @@ def build(
     if output_format is Format.json:
         typer.echo(json.dumps(_build_record(result), indent=2))
     else:
-        typer.echo(_build_message(result, check))
+        typer.echo(_build_message(result, check), err=True)
         if stale:
-            typer.echo(f"  rebuild it: {_build_command(folder, out, base_url)}")
+            typer.echo(f"  rebuild it: {_build_command(folder, out, base_url)}", err=True)
     raise typer.Exit(EXIT_INVALID if stale else EXIT_OK)
 
 
@@ -161,7 +163,7 @@ def _build_command(folder: Path, out: Path | None, base_url: str | None) -> str:
 # ---- list, show, search ----------------------------------------------------------------------
 
 
-@catalog_app.command("list")
+@catalog_app.command("list", short_help="List a catalog's entries.")
 def list_entries(source: SourceArgument, output_format: ReadFormatOption = ReadFormat.text) -> None:
     """List a catalog's entries: name, versions (newest first) and description."""
     catalog = _open(source, output_format)
@@ -172,7 +174,7 @@ def list_entries(source: SourceArgument, output_format: ReadFormatOption = ReadF
     raise typer.Exit(EXIT_OK)
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Show an entry: versions, URL, sha256, inputs, outputs.")
 def show(
     source: SourceArgument,
     entry: Annotated[
@@ -188,7 +190,8 @@ def show(
     """Show an entry in full: every version (newest first) or the one asked for, with its
     URL, sha256, description, inputs and outputs.
 
-    Exit codes: 0 found, 1 no such entry or version (the message lists what there is), 2 usage.
+    Exit codes: 0 found, 1 the catalog is invalid, 2 usage error (no such entry or version:
+    the message lists what there is).
     """
     catalog = _open(source, output_format)
     name, _, version = entry.rpartition("/")[2].partition("@")
@@ -203,7 +206,7 @@ def show(
     raise typer.Exit(EXIT_OK)
 
 
-@catalog_app.command()
+@catalog_app.command(short_help="Find entries by words in their name or description.")
 def search(
     source: SourceArgument,
     words: Annotated[
@@ -224,7 +227,7 @@ def search(
     if output_format is ReadFormat.json:
         _echo_entries_json(found)
     elif not found:
-        typer.echo(f"no entries match {' '.join(words)!r} in {visible(catalog.shown)}")
+        typer.echo(f"no entries match {' '.join(words)!r} in {visible(catalog.shown)}", err=True)
     else:
         _echo_table(catalog, [catalog.versions(e.name) for e in found])
     raise typer.Exit(EXIT_OK)
@@ -323,14 +326,15 @@ def _fail_with_reports(
     problems: Sequence[YamlpipeError] | YamlpipeErrors, fmt: Format | ReadFormat
 ) -> NoReturn:
     """Print located problems as `yamlpipe validate` does, and exit 1."""
-    print_reports(api.problem_reports(problems), Format(fmt.value))
+    print_diagnostics(api.problem_reports(problems), Format(fmt.value))
     raise typer.Exit(EXIT_INVALID)
 
 
 def _fail_with_problem(problem: YamlpipeError, fmt: ReadFormat) -> NoReturn:
-    """A failed lookup: the message and its hint (no file summary), and exit 1."""
+    """A failed lookup: the message and its hint (no file summary), and exit 2 (asking for
+    an entry that is not there is a usage mistake, as asking for a file is)."""
     if fmt is ReadFormat.json:
-        typer.echo(json.dumps([render.problem_record(problem)], indent=2))
+        typer.echo(json.dumps([render.problem_record(problem)], indent=2), err=True)
     else:
-        typer.echo(render.render_problem_text(problem, ""))
-    raise typer.Exit(EXIT_INVALID)
+        typer.echo(render.render_problem_text(problem, ""), err=True)
+    raise typer.Exit(EXIT_USAGE)

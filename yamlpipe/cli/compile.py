@@ -20,8 +20,9 @@ from yamlpipe.cli.common import (
     FrozenOption,
     LazyModule,
     OfflineOption,
+    StrictOption,
     fail_with,
-    print_reports,
+    print_diagnostics,
     require_paths,
 )
 from yamlpipe.cli.render import visible
@@ -52,8 +53,10 @@ class GraphFormat(enum.StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
-    app.command(name="compile")(compile_command)
-    app.command(name="graph")(graph_command)
+    app.command(name="compile", short_help="Compile a pipeline into a KFP/Argo package.")(
+        compile_command
+    )
+    app.command(name="graph", short_help="Draw a pipeline's DAG, or a recorded run.")(graph_command)
 
 
 def _kib(size: int) -> str:
@@ -66,10 +69,11 @@ def _fail_usage(message: str) -> NoReturn:
 
 
 def _print_problems(report: api.CompileReport, output_format: Format, always: bool) -> None:
-    """Problems as `validate` prints them; with `always`, the summary line even when clean."""
+    """Problems as `validate` prints them, on standard error (standard output may be carrying
+    the package); with `always`, the summary line even when clean."""
     if report.problems or always:
         file_report = api.FileReport(report.file, report.problems, report.texts)
-        print_reports([file_report], output_format)
+        print_diagnostics([file_report], output_format)
 
 
 def compile_command(
@@ -79,6 +83,7 @@ def compile_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Package to write: .yaml/.yml, .zip or .tar.gz/.tgz (the format follows the "
             "extension). Without it the Workflow YAML goes to standard output.",
             show_default=False,
@@ -88,7 +93,7 @@ def compile_command(
         bool,
         typer.Option(
             "--check",
-            help="Write nothing; exit 1 with a short summary when OUTPUT is missing or is not "
+            help="Write nothing; exit 1 with a short summary when FILE is missing or is not "
             "what compiling gives now (for CI).",
         ),
     ] = False,
@@ -98,6 +103,7 @@ def compile_command(
             "--allow-large", help="Write a Workflow over 1 MiB (Kubernetes will likely refuse it)."
         ),
     ] = False,
+    strict: StrictOption = False,
     output_format: FormatOption = Format.text,
     offline: OfflineOption = False,
     frozen: FrozenOption = False,
@@ -105,8 +111,9 @@ def compile_command(
     """Compile a pipeline into an Argo Workflow package that Kubeflow Pipelines (v1) accepts.
 
     The package is byte-identical for identical input and written atomically: on any error
-    no file is written. Exit codes: 0 written (or current with --check), 1 invalid pipeline
-    or stale package, 2 usage error.
+    no file is written. Problems and warnings go to standard error, so that standard output
+    carries only the package. Exit codes: 0 written (or current with --check), 1 invalid
+    pipeline (or warnings with --strict) or stale package, 2 usage error.
     """
     require_paths([pipeline])
     fmt = "yaml" if output is None else api.package_format(output)
@@ -117,7 +124,7 @@ def compile_command(
     options = api.ResolveOptions(offline=offline, frozen=frozen)
     report = api.compile_file(pipeline, fmt or "yaml", allow_large=allow_large, options=options)
     package = report.package
-    if package is None:
+    if package is None or (strict and report.problems):
         _print_problems(report, output_format, always=True)
         raise typer.Exit(EXIT_INVALID)
     _print_problems(report, output_format, always=False)
@@ -132,21 +139,23 @@ def compile_command(
         fail_with(problem, output_format)
     typer.echo(
         f"{output}: {_kib(len(package.data))} (Workflow {_kib(package.workflow_size)}, "
-        f"{package.template_count} templates)"
+        f"{package.template_count} templates)",
+        err=True,
     )
     raise typer.Exit(EXIT_OK)
 
 
 def _report_check(result: api.CheckResult, pipeline: str) -> None:
     if result.current:
-        typer.echo(f"{result.output}: up to date")
+        typer.echo(f"{result.output}: up to date", err=True)
         raise typer.Exit(EXIT_OK)
     typer.echo(
         f"{result.output}: {result.state}; regenerate with: "
-        f"yamlpipe compile {pipeline} -o {result.output}"
+        f"yamlpipe compile {pipeline} -o {result.output}",
+        err=True,
     )
     for line in result.summary:
-        typer.echo(f"  {visible(line)}")
+        typer.echo(f"  {visible(line)}", err=True)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -175,16 +184,24 @@ def graph_command(
     graph_format: Annotated[
         GraphFormat,
         typer.Option(
-            "--format", "-f", help="mermaid or dot text, or svg (needs Graphviz's dot on PATH)."
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="mermaid or dot text, or svg (needs Graphviz's dot on PATH).",
         ),
     ] = GraphFormat.mermaid,
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Write here instead of standard output.", show_default=False
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write here instead of standard output.",
+            show_default=False,
         ),
     ] = None,
     offline: OfflineOption = False,
+    frozen: FrozenOption = False,
 ) -> None:
     """Draw a pipeline's tasks and what they wait for, with conditions, loops and the exit
     handler marked; nested pipelines are drawn inside their task. With --run, draw a run from
@@ -195,14 +212,16 @@ def graph_command(
     if pipeline is None:
         _fail_usage("give a PIPELINE file, or --run RUN")
     require_paths([pipeline])
-    workspace = api.Workspace(api.ResolveOptions(offline=offline))
+    workspace = api.Workspace(api.ResolveOptions(offline=offline, frozen=frozen))
     try:
         report = workspace.check(pipeline)
     finally:
         workspace.close()
     if not report.ok or report.link is None or report.link.graph is None:
-        print_reports([report], Format.text)
+        print_diagnostics([report], Format.text)
         raise typer.Exit(EXIT_INVALID)
+    if report.problems:  # warnings: shown, on standard error, beside the picture
+        print_diagnostics([report], Format.text, summary=False)
     try:
         text = api.graph_text(report.link, kind)
     except ValueError as exc:
@@ -230,7 +249,8 @@ def run_graph_text(run: str, kind: str) -> str:
             workflow = store.workflow(record.id)
     except run_store.StoreError as error:
         typer.echo(f"yamlpipe: error: {error}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        usage = isinstance(error, run_store.RunNotFound)
+        raise typer.Exit(EXIT_USAGE if usage else EXIT_INVALID) from None
     nodes = [
         (t.name, "Cached" if t.cached else t.state)
         for t in record.tasks

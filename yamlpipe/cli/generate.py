@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from yamlpipe import api
 from yamlpipe.cli.common import (
-    EXIT_BUG,
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    HELP_SETTINGS,
     Format,
     FormatOption,
     LazyModule,
-    print_reports,
+    print_diagnostics,
+    run_app,
 )
-from yamlpipe.errors import YamlpipeError, YamlpipeErrors, has_errors
+from yamlpipe.errors import UsageError, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.load.files import source_text
 
 if TYPE_CHECKING:
@@ -30,13 +31,20 @@ else:
 generate_app = typer.Typer(
     name="generate",
     help="Write component and pipeline YAML from Python code.",
+    short_help="Write component and pipeline YAML from Python code.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write here instead of printing the YAML.", dir_okay=False),
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write here instead of printing the YAML.",
+        dir_okay=False,
+    ),
 ]
 ForceOption = Annotated[
     bool,
@@ -49,16 +57,19 @@ ForceOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main application."""
+    """Add this module's commands to the main application: `generate`, and `dsl-compile`
+    (the same command as the `dsl-compile` script, under yamlpipe's name)."""
     app.add_typer(generate_app)
+    app.command(name="dsl-compile", short_help=DSL_COMPILE_SUMMARY)(dsl_compile_command)
 
 
 def _problems_of(error: YamlpipeError) -> list[YamlpipeError]:
     return list(error) if isinstance(error, YamlpipeErrors) else [error]
 
 
-def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
-    """Print located problems (with their source lines) and exit 1."""
+def fail(error: YamlpipeError, output_format: Format = Format.text) -> NoReturn:
+    """Print located problems (with their source lines) and exit 1, or 2 when the command
+    was asked for something that is not there (a file, a function)."""
     problems = _problems_of(error)
     texts = {}
     for problem in problems:
@@ -66,8 +77,8 @@ def fail(error: YamlpipeError, output_format: Format = Format.text) -> None:
         if name not in texts and (text := source_text(name)) is not None:
             texts[name] = text
     file = problems[0].location.file if problems else "<python>"
-    print_reports([api.FileReport(file, tuple(problems), texts)], output_format)
-    raise typer.Exit(EXIT_INVALID)
+    print_diagnostics([api.FileReport(file, tuple(problems), texts)], output_format, summary=False)
+    raise typer.Exit(EXIT_USAGE if isinstance(error, UsageError) else EXIT_INVALID)
 
 
 def _usage(message: str) -> None:
@@ -75,28 +86,42 @@ def _usage(message: str) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
-@generate_app.command("component")
+@generate_app.command("component", short_help="A component from a Python function.")
 def component(
-    target: Annotated[str, typer.Argument(help="FILE.py:FUNCTION, a self-contained function.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE.py:FUNCTION", help="A self-contained function.", show_default=False
+        ),
+    ],
     output: OutputOption = None,
     base_image: Annotated[
-        str | None, typer.Option("--base-image", help="The image the program runs in.")
+        str | None,
+        typer.Option("--base-image", metavar="IMAGE", help="The image the program runs in."),
     ] = None,
     packages: Annotated[
         list[str] | None,
-        typer.Option("--packages", help="A pip requirement to install first (repeatable)."),
+        typer.Option(
+            "--packages",
+            metavar="REQUIREMENT",
+            help="A pip requirement to install first (repeatable).",
+        ),
     ] = None,
     dockerfile: Annotated[
         Path | None,
         typer.Option(
             "--dockerfile",
+            metavar="FOLDER",
             help="Write a Docker build context (Dockerfile, program, requirements) here; "
             "the component then runs the program baked into --image.",
             file_okay=False,
         ),
     ] = None,
     image: Annotated[
-        str | None, typer.Option("--image", help="The tag of the image built from --dockerfile.")
+        str | None,
+        typer.Option(
+            "--image", metavar="TAG", help="The tag of the image built from --dockerfile."
+        ),
     ] = None,
     build: Annotated[
         bool, typer.Option("--build", help="Run `docker build` on the context (needs Docker).")
@@ -146,17 +171,22 @@ def _write_context(
     typer.echo(f"{image}: built", err=True)
 
 
-@generate_app.command("pipeline")
+@generate_app.command("pipeline", short_help="Pipeline YAML from KFP-style DSL code.")
 def pipeline(
     target: Annotated[
         str,
-        typer.Argument(help="FILE.py:FUNCTION, or FILE.py when it has one @dsl.pipeline function."),
+        typer.Argument(
+            metavar="FILE.py[:FUNCTION]",
+            help="The pipeline function; FILE.py alone when it has one @dsl.pipeline function.",
+            show_default=False,
+        ),
     ],
     output: OutputOption = None,
     components_dir: Annotated[
         str,
         typer.Option(
             "--components-dir",
+            metavar="FOLDER",
             help="Where components generated from Python functions are written, relative "
             "to the pipeline file.",
         ),
@@ -187,44 +217,66 @@ def pipeline(
         for r in api.validate_paths([str(output)])
     ]
     if any(r.problems for r in reports):
-        print_reports(reports, output_format)
+        print_diagnostics(reports, output_format)
     failed = any(has_errors(r.problems) for r in reports)
     raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
 
 
-dsl_compile_app = typer.Typer(
-    name="dsl-compile", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
-)
+DSL_COMPILE_SUMMARY = "KFP's dsl-compile: compile a KFP v1 Python pipeline file."
 
 
-@dsl_compile_app.command()
-def _dsl_compile(
-    py: Annotated[Path, typer.Option("--py", help="The Python file with the pipeline.")],
-    output: Annotated[Path, typer.Option("--output", help="The package to write.")],
+def dsl_compile_command(
+    py: Annotated[
+        Path, typer.Option("--py", metavar="FILE", help="The Python file with the pipeline.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="The package to write (.yaml, .zip, .tar.gz)."
+        ),
+    ],
     function: Annotated[
-        str | None, typer.Option("--function", help="The pipeline function's name.")
+        str | None,
+        typer.Option(
+            "--function",
+            metavar="NAME",
+            help="The pipeline function (needed when the file has several).",
+        ),
     ] = None,
     disable_type_check: Annotated[
         bool, typer.Option("--disable-type-check", help="Accepted for compatibility.")
     ] = False,
 ) -> None:
-    """KFP's dsl-compile: run a pipeline file, write its pipeline YAML and compile that."""
+    """KFP's dsl-compile: run a KFP v1 pipeline file (`import kfp` unchanged), write the
+    pipeline YAML it describes and compile that into a package.
+
+    The `dsl-compile` script is this command; when kfp is installed in the same
+    environment, one of the two scripts replaces the other, and `yamlpipe dsl-compile`
+    always names this one. Exit codes: 0 written, 1 an error in the program or the
+    pipeline, 2 usage error (a file or function that is not there).
+    """
     target = f"{py}:{function}" if function else str(py)
     try:
         with generate_api.module_aliases(generate_api.kfp_standins()):
-            func = generate_api.load_function(target, pipeline=True)
+            func = generate_api.load_function(
+                target, pipeline=True, naming="name one with --function NAME"
+            )
             generate_api.Compiler().compile(func, output)
     except YamlpipeError as error:
         fail(error)
     raise typer.Exit(EXIT_OK)
 
 
+dsl_compile_app = typer.Typer(
+    name="dsl-compile",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
+)
+dsl_compile_app.command()(dsl_compile_command)
+
+
 def dsl_compile() -> None:
     """Entry point of the `dsl-compile` console script."""
-    try:
-        dsl_compile_app(standalone_mode=True)
-    except SystemExit:
-        raise
-    except Exception as exc:  # a traceback for any input is a bug: say so
-        typer.echo(f"dsl-compile: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_BUG)
+    run_app(dsl_compile_app, "dsl-compile")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from yamlpipe.errors import YamlpipeError
+from yamlpipe.errors import NOTE, YamlpipeError
 
 if TYPE_CHECKING:
     from yamlpipe.api import FileReport
@@ -94,6 +94,10 @@ def _escape_github(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
+_GITHUB_COMMANDS = {NOTE: "notice"}
+"""GitHub Actions has error, warning and notice annotations."""
+
+
 def render_github(results: Iterable[FileReport]) -> str:
     lines = []
     for result in results:
@@ -103,20 +107,26 @@ def render_github(results: Iterable[FileReport]) -> str:
             if loc.line > 0:
                 props += f",line={loc.line},col={loc.column}"
             message = p.message + (f" (hint: {p.hint})" if p.hint else "")
-            lines.append(f"::{p.severity} {props},title=yamlpipe::{_escape_github(message)}")
+            command = _GITHUB_COMMANDS.get(p.severity, p.severity)
+            lines.append(f"::{command} {props},title=yamlpipe::{_escape_github(message)}")
     return "\n".join(lines)
 
 
 def summary(results: Sequence[FileReport]) -> str:
-    errors = sum(1 for r in results for p in r.problems if p.is_error)
-    warnings = sum(1 for r in results for p in r.problems if not p.is_error)
-    bad = sum(1 for r in results if not r.ok)
-    files = f"{len(results)} file{'s' if len(results) != 1 else ''}"
+    """`3 files valid`, or `3 files checked: 1 error, 0 warnings (1 invalid)`; and how many
+    files were skipped (excluded, or not components or pipelines)."""
+    checked = [r for r in results if not r.skipped]
+    errors = sum(1 for r in checked for p in r.problems if p.is_error)
+    warnings = sum(r.warnings for r in checked)
+    bad = sum(1 for r in checked if not r.ok)
+    files = f"{len(checked)} file{'s' if len(checked) != 1 else ''}"
+    skipped = len(results) - len(checked)
+    also = f", {skipped} skipped" if skipped else ""
     if not errors and not warnings:
-        return f"{files} valid"
+        return f"{files} valid{also}"
     return (
         f"{files} checked: {errors} error{'s' if errors != 1 else ''}, "
-        f"{warnings} warning{'s' if warnings != 1 else ''} ({bad} invalid)"
+        f"{warnings} warning{'s' if warnings != 1 else ''} ({bad} invalid){also}"
     )
 
 

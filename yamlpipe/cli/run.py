@@ -59,13 +59,14 @@ class ListFormat(enum.StrEnum):
 
 runs_app = typer.Typer(
     help="Look at the runs recorded in this project's run store (.yamlpipe/runs.db).",
+    short_help="Look at recorded runs: list, show, logs, delete.",
     no_args_is_help=True,
 )
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
-    app.command(name="run")(run_command)
+    app.command(name="run", short_help="Run a pipeline or package on this machine.")(run_command)
     app.add_typer(runs_app, name="runs")
 
 
@@ -96,23 +97,30 @@ def run_command(
         BackendName,
         typer.Option(
             "--backend",
+            metavar="BACKEND",
             help="subprocess: steps as processes here; docker: in containers of their images, "
             "volumes as folders of the run (DOCKER_HOST names the engine).",
         ),
     ] = BackendName.subprocess,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=0, help="Steps at once (default: the number of cores)."),
+        typer.Option(
+            "--jobs", "-j", min=0, metavar="N", help="Steps at once (default: the number of cores)."
+        ),
     ] = 0,
     no_cache: Annotated[
         bool,
         typer.Option("--no-cache", help="Run every step, even when an earlier result matches."),
     ] = False,
     experiment: Annotated[
-        str, typer.Option("--experiment", help="The experiment to file the run under.")
+        str,
+        typer.Option("--experiment", metavar="NAME", help="The experiment to file the run under."),
     ] = "Default",
     name: Annotated[
-        str | None, typer.Option("--name", help="A name for the run (default: the workflow name).")
+        str | None,
+        typer.Option(
+            "--name", metavar="NAME", help="A name for the run (default: the workflow name)."
+        ),
     ] = None,
     secrets: Annotated[
         str | None,
@@ -127,6 +135,7 @@ def run_command(
         str | None,
         typer.Option(
             "--network",
+            metavar="NETWORK",
             help="docker backend: the network containers join (e.g. none; default: docker's).",
         ),
     ] = None,
@@ -256,7 +265,7 @@ def _summary(result: RunResult, wall: float) -> None:
     for task in steps:
         if task.state in ("Failed", "Error"):
             _explain_failure(record, task)
-    typer.echo(f"details: yamlpipe runs show {record.id[:8]}")
+    typer.echo(f"details: yamlpipe runs show {record.id[:8]}", err=True)
 
 
 def _explain_failure(record: RunRecord, task: TaskRecord) -> None:
@@ -282,11 +291,17 @@ def _open() -> RunStore:
         _fail(str(error), EXIT_INVALID)
 
 
+def _store_failure(error: Exception) -> NoReturn:
+    """A run asked for that is not there (or is ambiguous) is a usage mistake; a store that
+    cannot be read is not."""
+    _fail(str(error), EXIT_USAGE if isinstance(error, stores.RunNotFound) else EXIT_INVALID)
+
+
 def _find(store: RunStore, run: str) -> RunRecord:
     try:
         return store.run(run)
     except stores.StoreError as error:
-        _fail(str(error), EXIT_INVALID)
+        _store_failure(error)
 
 
 def _when(seconds: float | None) -> str:
@@ -297,13 +312,22 @@ def _took(seconds: float | None) -> str:
     return f"{seconds:.1f}s" if seconds is not None else ""
 
 
-@runs_app.command("list")
+RunArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="RUN", help="A run id (or a unique prefix of it) or name.", show_default=False
+    ),
+]
+
+
+@runs_app.command("list", short_help="List runs, newest first.")
 def runs_list(
     experiment: Annotated[
-        str | None, typer.Option("--experiment", help="Only this experiment's runs.")
+        str | None,
+        typer.Option("--experiment", metavar="NAME", help="Only this experiment's runs."),
     ] = None,
     output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="text or json.")
+        ListFormat, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
     ] = ListFormat.text,
 ) -> None:
     """List runs, newest first."""
@@ -313,7 +337,7 @@ def runs_list(
         typer.echo(json.dumps([runner.describe_record(r) for r in records], indent=2))
         raise typer.Exit(EXIT_OK)
     if not records:
-        typer.echo("no runs yet: start one with `yamlpipe run PIPELINE`")
+        typer.echo("no runs yet: start one with `yamlpipe run PIPELINE`", err=True)
         raise typer.Exit(EXIT_OK)
     typer.echo(f"{'RUN':<8}  {'STATE':<10} {'STARTED':<19}  {'TIME':>8}  {'EXPERIMENT':<12} NAME")
     for r in records:
@@ -324,11 +348,11 @@ def runs_list(
     raise typer.Exit(EXIT_OK)
 
 
-@runs_app.command("show")
+@runs_app.command("show", short_help="Show a run: tasks, states, attempts, outputs.")
 def runs_show(
-    run: Annotated[str, typer.Argument(help="A run id (or a unique prefix of it) or name.")],
+    run: RunArgument,
     output_format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="text or json.")
+        ListFormat, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")
     ] = ListFormat.text,
 ) -> None:
     """Show a run: its arguments, state, and every task with its state, attempts and outputs."""
@@ -366,11 +390,16 @@ def _show_task(task: TaskRecord) -> None:
         typer.echo(f"      {name} -> {render.display(Path(path))}")
 
 
-@runs_app.command("logs")
+@runs_app.command("logs", short_help="Print the logs of a run's tasks.")
 def runs_logs(
-    run: Annotated[str, typer.Argument(help="A run id (or a unique prefix of it) or name.")],
+    run: RunArgument,
     task: Annotated[
-        str | None, typer.Argument(help="One task (as `runs show` names it); default: all.")
+        str | None,
+        typer.Argument(
+            metavar="[TASK]",
+            help="One task (as `runs show` names it); default: all.",
+            show_default=False,
+        ),
     ] = None,
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep printing until the task or run ends.")
@@ -426,17 +455,17 @@ def _follow(store: RunStore, record: RunRecord, task: str | None) -> None:
         time.sleep(0.5)
 
 
-@runs_app.command("delete")
+@runs_app.command("delete", short_help="Delete a finished run and its files.")
 def runs_delete(
-    run: Annotated[str, typer.Argument(help="A run id (or a unique prefix of it) or name.")],
+    run: RunArgument,
 ) -> None:
     """Delete a finished run: its record, its tasks and its files."""
     with _open() as store:
         try:
             deleted = store.delete_run(run)
         except stores.StoreError as error:
-            _fail(str(error), EXIT_INVALID)
-    typer.echo(f"deleted run {deleted}")
+            _store_failure(error)
+    typer.echo(f"deleted run {deleted}", err=True)
     raise typer.Exit(EXIT_OK)
 
 

@@ -160,11 +160,20 @@ def resolve_command(
     """Resolve the placeholders of a container component for one task.
 
     `present` are the inputs that have a value (an argument or a default); `known` holds the
-    constant text of the inputs that decide `if` placeholders. Raises a located error for a
-    v2-only placeholder.
+    constant text of the inputs that decide `if` placeholders. Raises a located error for an
+    empty image or a v2-only placeholder.
     """
     resolver = _Resolver(component, present, known, task)
     container = container_of(component)
+    if not container.image:
+        raise YamlpipeError(
+            container.image_loc,
+            f"task {task!r} runs {component.name or 'a component'!r}, whose image is empty: "
+            "no cluster can run it",
+            "use a released version of the component (KFP fills the image in when it "
+            "releases one), or set image: to the image its program runs in",
+            span=2,
+        )
     resolver.result.command = resolver.expand_list(container.command)
     resolver.result.args = resolver.expand_list(container.args)
     return resolver.result

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from yamlpipe.errors import Location, YamlpipeError
+from yamlpipe.errors import Location, UsageError, YamlpipeError
 from yamlpipe.generate.dsl.pipeline import (
     error_from_exception,
     exception_location,
@@ -85,11 +85,27 @@ def _on_path(folder: Path) -> Iterator[None]:
             sys.path.remove(entry)
 
 
+def import_hint(exc: BaseException, file: str) -> str:
+    """What to do about an exception raised while a user's file is imported: that yamlpipe
+    imports it is the surprise, and a package missing here the usual cause."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        package = exc.name.split(".")[0]
+        return (
+            f"yamlpipe imports {file} (as KFP does) to read its functions, so what it imports "
+            f"must be installed here: install {package!r}, or import it inside the function "
+            "that uses it"
+        )
+    return (
+        f"fix the error at this line: yamlpipe imports {file} (as KFP does), which runs its "
+        "top-level code; put code that should not run then under `if __name__ == '__main__':`"
+    )
+
+
 def load_python_file(path: Path, display: str | None = None) -> ModuleType:
     """Run a Python file as a module (not as __main__) and return it."""
     name = display or str(path)
     if not path.is_file():
-        raise YamlpipeError(Location(name), "no such Python file")
+        raise UsageError(Location(name), "no such Python file")
     module_name = "yamlpipe_user_" + "".join(c if c.isalnum() else "_" for c in path.stem)
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -106,7 +122,7 @@ def load_python_file(path: Path, display: str | None = None) -> ModuleType:
                 Location(name, exc.lineno or 1, exc.offset or 1), f"Python syntax error: {exc.msg}"
             ) from None
         except BaseException as exc:
-            raise error_from_exception(exc, f"running {name}") from None
+            raise error_from_exception(exc, f"running {name}", import_hint(exc, name)) from None
         finally:
             sys.modules.pop(module_name, None)
     return module
@@ -121,23 +137,26 @@ def find_function(module: ModuleType, name: str, file: str) -> Callable[..., Any
         return value.__wrapped__  # type: ignore[no-any-return]
     functions = sorted(n for n, v in vars(module).items() if inspect.isfunction(v))
     close = difflib.get_close_matches(name, functions, n=1)
-    raise YamlpipeError(
+    raise UsageError(
         Location(file),
         f"{file} has no function {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
         f"functions in the file: {', '.join(functions) or '(none)'}",
     )
 
 
-def find_pipeline_function(module: ModuleType, file: str) -> Callable[..., Any]:
-    """The one function decorated with @dsl.pipeline, when no name is given."""
+def find_pipeline_function(
+    module: ModuleType, file: str, naming: str | None = None
+) -> Callable[..., Any]:
+    """The one function decorated with @dsl.pipeline, when no name is given; `naming` is
+    the hint saying how the command in use names one (FILE.py:FUNCTION by default)."""
     found = [v for v in vars(module).values() if is_pipeline_function(v)]
     local = [f for f in found if getattr(f, "__module__", None) == module.__name__] or found
     if len(local) == 1:
         return local[0]  # type: ignore[no-any-return]
     names = ", ".join(sorted(f.__name__ for f in local))
-    raise YamlpipeError(
+    raise UsageError(
         Location(file),
         f"{file} has {'no' if not local else 'several'} @dsl.pipeline functions"
         + (f" ({names})" if names else ""),
-        "name one: FILE.py:FUNCTION (or --function NAME)",
+        naming or f"name one: {file}:FUNCTION",
     )

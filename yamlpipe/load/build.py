@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from yamlpipe.errors import Location, YamlpipeError
@@ -52,6 +52,7 @@ from yamlpipe.spec.model import (
     VolumeMount,
     WorkflowSettings,
 )
+from yamlpipe.spec.types import describe_type, literal_problem
 
 _DURATION = re.compile(r"^(\d+)\s*(s|m|h|d)?$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
@@ -207,6 +208,7 @@ class Builder:
                 k: self.loc((*path, "fileOutputs", k), key=True) for k in file_outputs
             },
             loc=self.loc(path),
+            image_loc=self.loc((*path, "image")),
         )
 
     def command_args(self, items: Any, path: Path) -> tuple[CommandArg, ...]:
@@ -320,6 +322,7 @@ class Builder:
     # ---- pipelines ---------------------------------------------------------------------
 
     def pipeline(self, data: dict[str, Any]) -> Pipeline:
+        self.problems.extend(self.iter_default_problems(data.get("inputs") or []))
         defaults = data.get("defaults") or {}
         if "${{" in json.dumps(defaults.get("resources") or {}):
             self.problems.append(
@@ -350,6 +353,29 @@ class Builder:
             else None,
             loc=self.loc(()),
         )
+
+    def span(self, path: Path) -> int:
+        """How many characters the scalar at path takes in the file (quotes included)."""
+        raw = self.doc.raw(path)
+        if raw is not None:
+            return len(raw)
+        quotes = 2 if self.doc.style(path) in ("'", '"') else 0
+        return len(scalar_text(self.get(path))) + quotes
+
+    def iter_default_problems(self, inputs: list[dict[str, Any]]) -> Iterator[YamlpipeError]:
+        """A pipeline input's default that does not parse as its type (`default: ten` for an
+        Integer) would reach the cluster as written; an argument is checked so, and so is it."""
+        for index, item in enumerate(inputs):
+            default = item.get("default")
+            why = literal_problem(default, item.get("type")) if default is not None else None
+            if why is not None:
+                shown = default if isinstance(default, str) else json.dumps(default)
+                yield YamlpipeError(
+                    self.loc(("inputs", index, "default")),
+                    f"the default of input {item['name']!r}: {shown!r} {why}",
+                    f"input {item['name']!r} has type {describe_type(item.get('type'))}",
+                    span=self.span(("inputs", index, "default")),
+                )
 
     def workflow_settings(self, data: dict[str, Any]) -> WorkflowSettings:
         ttl, timeout = data.get("ttl"), data.get("timeout")

@@ -155,6 +155,15 @@ def iter_placeholders(args: Iterable[CommandArg]) -> Iterator[CommandArg]:
 def _iter_container_problems(
     container: ContainerSpec, inputs: list[str], outputs: list[str]
 ) -> Iterator[YamlpipeError]:
+    if container.image == "":
+        yield YamlpipeError(
+            container.image_loc,
+            "the image is empty: nothing can run this component until image: names one",
+            "KFP publishes some components this way and fills the image in when it releases "
+            "them; compiling or running a pipeline that uses it fails until it has one",
+            WARNING,
+            span=2,
+        )
     for arg in iter_placeholders((*container.command, *container.args)):
         yield from _iter_placeholder_problems(arg, inputs, outputs)
     for name in container.file_outputs:
@@ -258,10 +267,18 @@ def iter_binding_problems(
             yield YamlpipeError(
                 task_loc,
                 f"task {task!r} does not pass the required input {spec.name!r}",
-                f"add it under arguments:, or give the input a default (declared at line "
-                f"{spec.loc.line})",
+                "add it under arguments:, or give the input a default (declared at "
+                f"{_declared_at(spec.loc, task_loc)})",
                 span=len(task),
             )
+
+
+def _declared_at(declared: Location, used: Location) -> str:
+    """Where something is declared, for a message located elsewhere: `line 7` in the same
+    file, else `components/clean.yaml:7` (a bare line number would point into the wrong file)."""
+    if declared.file == used.file:
+        return f"line {declared.line}"
+    return f"{declared.file}:{declared.line}"
 
 
 def _iter_graph_argument_problems(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from yamlpipe.errors import ERROR, WARNING, Location, YamlpipeError
-from yamlpipe.load.schema import YAML11_BOOLEANS
+from yamlpipe.load.schema import YAML11_BOOLEANS, schema_text
 from yamlpipe.load.yamltext import Document, Path
 
 _KEY_LINE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*):(\s|$)")
@@ -16,6 +18,12 @@ _DATE = re.compile(  # exactly what PyYAML (YAML 1.1) resolves as a timestamp
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
 )
+_PYTHON = re.compile(
+    r"^[ \t]*(?:def \w+[ \t]*\(|class \w+[ \t]*[:(]|import \w|from [\w.]+ import |"
+    r"if __name__ ==)",
+    re.MULTILINE,
+)
+"""Lines that only a Python program has."""
 _SEXAGESIMAL = re.compile(r"^[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?$")
 _PLACEHOLDER_TEXT = re.compile(r"\{\s*(inputValue|inputPath|outputPath|concat|if|isPresent)\s*:")
 _OUR_EXPRESSION = re.compile(r"\$\{\{(?:.*?\}\}|.*)", re.DOTALL)
@@ -138,7 +146,16 @@ def _yaml11_hazards(doc: Document, value: str, path: Path, kind: str) -> Iterato
         )
 
 
+def is_python_program(text: str) -> bool:
+    """A block scalar holding a Python program (KFP's inline programs made from functions):
+    its docstrings say `args:` and `outputs:` and mean nothing to the YAML around them."""
+    first = text.lstrip().split("\n", 1)[0]
+    return (first.startswith("#!") and "python" in first) or _PYTHON.search(text) is not None
+
+
 def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeError]:
+    if is_python_program(value):
+        return
     owner = _map_path(path)
     field = path[len(owner)]
     siblings = _map_keys(owner) - {field}
@@ -160,3 +177,50 @@ def _swallowed_keys(doc: Document, value: str, path: Path) -> Iterator[YamlpipeE
                 span=len(match.group(1)) + 1,
             )
             return
+
+
+# ---- keys indented like the map around them ---------------------------------------------
+
+
+@functools.cache
+def task_keys() -> frozenset[str]:
+    """The keys a pipeline task may have, from the shipped schema."""
+    schema = json.loads(schema_text("pipeline"))
+    return frozenset(schema["$defs"]["Task"]["properties"])
+
+
+def iter_misplaced_task_keys(doc: Document) -> Iterator[tuple[Path, YamlpipeError]]:
+    """A task key (`arguments:`) indented like the tasks is read as a task of that name;
+    yields its path and an error saying so at its line."""
+    yield from _in_tasks(doc, doc.data, ())
+
+
+def _in_tasks(doc: Document, data: Any, path: Path) -> Iterator[tuple[Path, YamlpipeError]]:
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not isinstance(tasks, dict):
+        return
+    previous: str | None = None
+    for name, body in tasks.items():
+        here = (*path, "tasks", name)
+        if name in task_keys() and previous is not None:
+            yield here, _task_key_as_task(doc, here, name, (*path, "tasks", previous))
+        else:
+            yield from _in_tasks(doc, body, here)
+        previous = name
+
+
+def _task_key_as_task(doc: Document, path: Path, name: str, task: Path) -> YamlpipeError:
+    owner = str(task[-1])
+    body = doc.data
+    for part in task:
+        body = body[part]
+    first = next(iter(body), None) if isinstance(body, dict) else None
+    column = doc.loc((*task, first), key=True).column if first is not None else None
+    where = f" (column {column}, like {first!r})" if column is not None else ""
+    return YamlpipeError(
+        doc.loc(path, key=True),
+        f"{name!r} is indented like the tasks, so it is read as a task named {name!r}, not "
+        f"as a key of task {owner!r} above it",
+        f"indent it under {owner!r}{where}",
+        span=len(name),
+    )

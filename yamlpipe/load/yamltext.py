@@ -30,6 +30,7 @@ from ruamel.yaml.tokens import (
 )
 
 from yamlpipe.errors import WARNING, Location, PathPart, YamlpipeError
+from yamlpipe.load.indentation import explain_indentation
 from yamlpipe.load.limits import (
     C_COMPOSER_SAFE_DEPTH,
     DIAGNOSE_MAX_BYTES,
@@ -213,8 +214,12 @@ def _syntax_error(file: str, text: str, exc: YAMLError) -> YamlpipeError:
             f"YAML syntax error: the {what} opened at {where} is never closed",
             hint,
         )
+    tabbed = "\t" in line_text[: max(location.column, 1)] or "tab" in problem
+    explained = None if tabbed else explain_indentation(text, file, location.line)
+    if explained is not None:
+        return explained
     hint = "check the indentation of this line against the lines above it"
-    if "\t" in line_text[: max(location.column, 1)] or "tab" in problem:
+    if tabbed:
         hint = "YAML does not allow tabs for indentation; use spaces"
     elif "mapping values are not allowed" in problem:
         hint += "; a value containing ': ' must be quoted"

@@ -13,11 +13,11 @@ from yamlpipe.errors import NOWHERE, Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.load import decode_text, read_text_file
 from yamlpipe.load.files import describe_os_error, is_within, read_regular_file
 from yamlpipe.load.schema import did_you_mean
-from yamlpipe.resolve.cache import Cache, sha256_hex
+from yamlpipe.resolve.cache import Cache, CacheUnwritable, sha256_hex
 from yamlpipe.resolve.catalog import Catalog, CatalogEntry, parse_catalog, resolve_location
 from yamlpipe.resolve.config import ProjectConfig
 from yamlpipe.resolve.lock import LockEntry
-from yamlpipe.resolve.refs import PATH, URL, Reference
+from yamlpipe.resolve.refs import CATALOG, PATH, URL, Reference, selects
 from yamlpipe.resolve.remote import FetchError
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ class _Remote:
     pin_origin: str = "the reference"
     version: str | None = None
     entry: CatalogEntry | None = None
+    catalog: str | None = None
+    """The catalog the entry was found in."""
     result: Source | YamlpipeError | None = None
 
 
@@ -90,6 +92,8 @@ class Resolver:
     options: ResolveOptions = field(default_factory=ResolveOptions)
     fetcher: Fetcher | None = None
     used: dict[str, LockEntry] = field(default_factory=dict)
+    requested: set[str] = field(default_factory=set)
+    """Every remote reference asked for, resolved or not (what `lock --upgrade` may name)."""
     catalogs: dict[str, Catalog | YamlpipeError] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     """Catalog indexes read, by the name messages give them: problems show their lines."""
@@ -156,6 +160,7 @@ class Resolver:
         )
 
     def _plan(self, request: Request, key: str, url: str | None, pin: str | None) -> _Remote:
+        self.requested.add(key)
         remote = _Remote(request, key, url, pin)
         locked = self._locked(remote)
         if locked is not None and pin is not None and locked.sha256 != pin:
@@ -180,7 +185,7 @@ class Resolver:
 
     def _upgrading(self, key: str) -> bool:
         upgrade = self.options.upgrade
-        return upgrade is None or key in upgrade
+        return upgrade is None or any(selects(s, key) for s in upgrade)
 
     def _locked(self, remote: _Remote) -> LockEntry | None:
         if self.options.frozen and self.lock is None:
@@ -212,7 +217,7 @@ class Resolver:
         self._load_catalogs(sorted(names))
         for remote in remotes:
             try:
-                entry = self._find_entry(remote)
+                remote.catalog, entry = self._find_entry(remote)
             except YamlpipeError as problem:
                 remote.result = problem
                 continue
@@ -271,11 +276,14 @@ class Resolver:
                     Location(url), f"cannot fetch the catalog: {got.message}", got.hint
                 )
                 continue
-            self.cache.put(got.content, url=url)
             texts[url] = decode_text(got.content, url)
+            try:
+                self.cache.put(got.content, url=url)
+            except CacheUnwritable as problem:
+                texts[url] = _cache_problem(Location(url), problem)
         return texts
 
-    def _find_entry(self, remote: _Remote) -> CatalogEntry:
+    def _find_entry(self, remote: _Remote) -> tuple[str, CatalogEntry]:
         ref = remote.request.ref
         if not self.config.catalogs:
             raise YamlpipeError(
@@ -295,7 +303,7 @@ class Resolver:
             )
         return self._entry_in(remote, self._catalog_names(remote))
 
-    def _entry_in(self, remote: _Remote, names: list[str]) -> CatalogEntry:
+    def _entry_in(self, remote: _Remote, names: list[str]) -> tuple[str, CatalogEntry]:
         ref = remote.request.ref
         found: list[tuple[str, CatalogEntry]] = []
         for name in names:
@@ -313,7 +321,7 @@ class Resolver:
                 span=len(ref.text),
             )
         if found:
-            return found[0][1]
+            return found[0]
         raise self._not_in_catalogs(ref, names)
 
     def _unreadable_catalog(
@@ -382,7 +390,14 @@ class Resolver:
                 continue
             self._accept(remote, got.content, got.final_url)
             if isinstance(remote.result, Source):  # verified: only now may the cache have it
-                self.cache.put(got.content, url=remote.url, final_url=got.final_url)
+                self._store(remote, got.content, got.final_url)
+
+    def _store(self, remote: _Remote, content: bytes, final: str) -> None:
+        try:
+            self.cache.put(content, url=remote.url, final_url=final)
+        except CacheUnwritable as problem:
+            ref = remote.request.ref
+            remote.result = _cache_problem(ref.loc, problem, len(ref.text))
 
     def _from_cache(self, remote: _Remote) -> tuple[bytes, str] | None:
         """A pinned (or, offline, last seen) file from the cache, with its final URL."""
@@ -430,7 +445,14 @@ class Resolver:
             self.used[remote.key] = LockEntry(final, digest, remote.version)
 
     def _mismatch(self, remote: _Remote, final: str, digest: str) -> YamlpipeError:
+        """A file that is not what its pin says: why, in the words of whoever pinned it."""
         ref = remote.request.ref
+        if remote.pin_origin == "the catalog":
+            return self._stale_catalog(remote, final, digest, "")
+        if remote.pin_origin == "yamlpipe.lock" and ref.kind == CATALOG:
+            found = self._catalog_entry_now(remote)
+            if found is not None and found[1].sha256 == remote.pin:
+                return self._stale_catalog(remote, final, digest, " and yamlpipe.lock")
         return YamlpipeError(
             ref.loc,
             f"{final} has sha256 {digest}, but {remote.pin_origin} pins {remote.pin}",
@@ -439,6 +461,34 @@ class Resolver:
             else "check where the file comes from; update the pin only if you trust the change",
             span=len(ref.text),
         )
+
+    def _catalog_entry_now(self, remote: _Remote) -> tuple[str, CatalogEntry] | None:
+        """What the catalogs say of a locked entry today (the lock spared looking it up)."""
+        self._load_catalogs(sorted(self._catalog_names(remote)))
+        try:
+            return self._find_entry(remote)
+        except YamlpipeError:
+            return None
+
+    def _stale_catalog(self, remote: _Remote, final: str, digest: str, also: str) -> YamlpipeError:
+        """The file changed after its catalog was built: the catalog's sha256 (which the
+        lock copied) no longer matches it, and only rebuilding the catalog mends that."""
+        ref = remote.request.ref
+        name = remote.catalog or self._catalog_of(remote)
+        return YamlpipeError(
+            ref.loc,
+            f"{final} no longer matches catalog {name!r}: the file has sha256 {digest}, "
+            f"but the catalog{also} {'pin' if also else 'pins'} {remote.pin}",
+            "the file changed after the catalog was built; if the change is intended, rebuild "
+            "and publish the catalog (`yamlpipe catalog build`)"
+            + (f", then run `yamlpipe lock --upgrade {remote.key}`" if also else "")
+            + "; otherwise check where the file comes from",
+            span=len(ref.text),
+        )
+
+    def _catalog_of(self, remote: _Remote) -> str:
+        found = self._catalog_entry_now(remote)
+        return found[0] if found is not None else remote.request.ref.catalog or "?"
 
     def _missing_offline(self, remote: _Remote) -> YamlpipeError:
         ref = remote.request.ref
@@ -457,6 +507,17 @@ class Resolver:
             error.hint,
             span=len(ref.text),
         )
+
+
+def _cache_problem(loc: Location, problem: CacheUnwritable, span: int = 1) -> YamlpipeError:
+    """A fetched file that the cache cannot keep: checking goes on only with what is kept
+    (so that --offline and pinned runs find it later), so this is an error, said plainly."""
+    return YamlpipeError(
+        loc,
+        problem.message,
+        "point YAMLPIPE_CACHE_DIR (or XDG_CACHE_HOME) at a folder that can be written",
+        span=span,
+    )
 
 
 def _shown(location: str) -> str:

@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 from yamlpipe.load.files import read_regular_file, write_atomically
 
 log = logging.getLogger(__name__)
-__all__ = ["Cache", "default_cache_root", "is_digest", "sha256_hex", "write_atomically"]
+__all__ = [
+    "Cache",
+    "CacheUnwritable",
+    "default_cache_root",
+    "is_digest",
+    "sha256_hex",
+    "write_atomically",
+]
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -34,6 +41,20 @@ def default_cache_root(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["YAMLPIPE_CACHE_DIR"])
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "yamlpipe"
+
+
+class CacheUnwritable(Exception):
+    """The cache folder cannot take a file (it is below a regular file, not writable, ...);
+    `message` says why, naming the path."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _blocker(path: Path) -> Path | None:
+    """The nearest existing ancestor of path that is not a folder, if any."""
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
 
 
 class Cache:
@@ -73,17 +94,27 @@ class Cache:
         return content
 
     def put(self, content: bytes, url: str | None = None, final_url: str | None = None) -> str:
-        """Store content (and, given a URL, remember it as that URL's latest); return its digest."""
+        """Store content (and, given a URL, remember it as that URL's latest); return its
+        digest. Raises CacheUnwritable when the cache folder cannot take it."""
         digest = sha256_hex(content)
         path = self._blob(digest)
-        if not path.exists():
-            write_atomically(path, content, durable=False)
-        if url is not None:
-            line = f"{digest} {final_url or url}\n".encode()
-            entry = self._url_entry(url)
-            if _read_or_none(entry) != line:
-                write_atomically(entry, line, durable=False)
+        try:
+            if not path.exists():
+                write_atomically(path, content, durable=False)
+            if url is not None:
+                line = f"{digest} {final_url or url}\n".encode()
+                entry = self._url_entry(url)
+                if _read_or_none(entry) != line:
+                    write_atomically(entry, line, durable=False)
+        except OSError as exc:
+            raise CacheUnwritable(self._why_unwritable(path, exc)) from None
         return digest
+
+    def _why_unwritable(self, path: Path, exc: OSError) -> str:
+        blocker = _blocker(path)
+        if blocker is not None:
+            return f"cannot write the cache folder {self.root}: {blocker} is not a folder"
+        return f"cannot write the cache folder {self.root}: {exc.strerror or exc}"
 
     def entry_for_url(self, url: str) -> tuple[str, str] | None:
         """(digest, final URL) of what url last gave, if it was fetched before."""

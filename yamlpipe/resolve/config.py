@@ -59,6 +59,8 @@ class ProjectConfig:
     """Folders local files may come from: the project root (the folder of yamlpipe.yaml,
     else of the git repository, else of the file checked) and `allowed_roots`."""
     hosts: Mapping[str, HostSettings] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    """Globs (relative to the root) of files that validate and lock leave out."""
 
     @property
     def lock_path(self) -> Path:
@@ -122,6 +124,7 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> ProjectConfig:
         fetch=settings,
         roots=(root, *extra),
         hosts=_hosts(path.parent.resolve(), data.get("hosts") or {}),
+        exclude=tuple(data.get("exclude") or ()),
     )
 
 

@@ -59,6 +59,19 @@ def parse_reference(text: str, loc: Location = NOWHERE) -> Reference:
     )
 
 
+def selects(selector: str, key: str) -> bool:
+    """True when `lock --upgrade SELECTOR` names the reference `key`: the same text, or, for
+    a catalog entry, the same name with the catalog and the version either the same or left
+    out (`clean-csv` and `team/clean-csv` select `team/clean-csv@0.2.0`)."""
+    if selector == key:
+        return True
+    want, have = _CATALOG_ENTRY.match(selector), _CATALOG_ENTRY.match(key)
+    if want is None or have is None or "://" in key:
+        return False
+    parts = ("catalog", "version")
+    return want["name"] == have["name"] and all(want[p] in (None, have[p]) for p in parts)
+
+
 def _parse_url(text: str, loc: Location) -> Reference:
     url, _, fragment = text.partition("#")
     scheme = url.split("://", 1)[0].lower()

@@ -364,6 +364,14 @@ def _gpu_request(container: Json) -> int:
 def _container_problems(template: Json) -> list[tuple[str, str]]:
     container = template.get("container") or {}
     found = []
+    if not container.get("image"):
+        found.append(
+            (
+                "has an empty image: no container can run it",
+                "compile the pipeline with a released version of the component (KFP fills "
+                "the image in when it releases one)",
+            )
+        )
     own = {str(v.get("name")): v for v in template.get("volumes") or []}
     for mount in container.get("volumeMounts") or []:
         volume = own.get(str(mount.get("name")))

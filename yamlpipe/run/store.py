@@ -140,6 +140,10 @@ class NotFoundError(StoreError):
     """No run, experiment, pipeline or version with that id."""
 
 
+class RunNotFound(NotFoundError):
+    """No run, or more than one, answers to the id, prefix or name given: a usage mistake."""
+
+
 class ConflictError(StoreError):
     """A name that must be unique is taken."""
 
@@ -659,9 +663,9 @@ class RunStore:
         if text in ids:
             return text
         if not ids:
-            raise NotFoundError(f"no run {text!r} in this project's run store")
+            raise RunNotFound(f"no run {text!r} in this project's run store")
         if len(ids) > 1:
-            raise StoreError(
+            raise RunNotFound(
                 f"{text!r} matches {len(ids)} runs: {', '.join(i[:8] for i in ids[:5])}"
             )
         return str(ids[0])

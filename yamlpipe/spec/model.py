@@ -126,6 +126,7 @@ class ContainerSpec:
     file_outputs: Mapping[str, str] = field(default_factory=_empty)
     file_output_locs: Mapping[str, Location] = field(default_factory=_empty)
     loc: Location = NOWHERE
+    image_loc: Location = NOWHERE
 
 
 # ---- graph (composite) components -------------------------------------------------------

@@ -129,9 +129,12 @@ K8S_EXTRA_HINT = (
 )
 
 
-def error_from_exception(exc: BaseException, what: str) -> YamlpipeError:
-    """A Python exception from the user's code as our error, at the user's line."""
-    hint = "fix the error at this line; the function runs once, with placeholders for its inputs"
+RUN_HINT = "fix the error at this line; the function runs once, with placeholders for its inputs"
+
+
+def error_from_exception(exc: BaseException, what: str, hint: str = RUN_HINT) -> YamlpipeError:
+    """A Python exception from the user's code as our error, at the user's line; `hint` says
+    what was running (a pipeline function, by default)."""
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] == "kubernetes":
         hint = K8S_EXTRA_HINT
     return YamlpipeError(
