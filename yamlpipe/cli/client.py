@@ -79,8 +79,10 @@ CaBundleOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
-    app.command(name="upload")(upload_command)
-    app.command(name="submit")(submit_command)
+    app.command(name="upload", short_help="Upload a pipeline to KFP or the run store.")(
+        upload_command
+    )
+    app.command(name="submit", short_help="Start a run on KFP, on Argo, or here.")(submit_command)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -315,7 +317,7 @@ def _follow(client: Client, run_id: str, timeout: float | None, url: str) -> int
     last: RunDetail | None = None
     try:
         for last in client.watch_run(run_id, timeout):
-            typer.echo(f"{time.strftime('%H:%M:%S')} {last.run.status or 'Pending'}")
+            typer.echo(f"{time.strftime('%H:%M:%S')} {last.run.status or 'Pending'}", err=True)
     except TimeoutError:
         status = last.run.status if last else "starting"
         typer.echo(

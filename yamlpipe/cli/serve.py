@@ -22,7 +22,9 @@ MAX_TOKEN_BYTES = 4096
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main application."""
-    app.command(name="serve")(serve_command)
+    app.command(name="serve", short_help="Serve KFP's API and web pages over the run store.")(
+        serve_command
+    )
 
 
 def _fail(message: str, hint: str, code: int = EXIT_USAGE) -> NoReturn:
