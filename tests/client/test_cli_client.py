@@ -107,7 +107,7 @@ def test_submit_wait_follows_the_run_and_exits_with_its_result(
     submit = ("submit", "pipeline.yaml", "-a", "who=x", "--host", kfp_api.url, "--wait")
     done = cli(project, *submit)
     assert done.returncode == 0, done.stderr
-    states = [line.split()[-1] for line in done.stdout.splitlines() if re.match(r"\d\d:", line)]
+    states = [line.split()[-1] for line in done.stderr.splitlines() if re.match(r"\d\d:", line)]
     assert states == ["Pending", "Running", "Succeeded"]
     failed = cli(project, *submit)
     assert failed.returncode == 1
@@ -193,12 +193,12 @@ def test_a_missing_token_is_refused_and_explained_and_a_token_is_never_printed(
     assert missing.returncode == 1
     assert "asks for a token (401 Unauthorized)" in missing.stderr
     assert "no token was sent: set $YAMLPIPE_TOKEN" in missing.stderr
-    wrong = cli(project, "submit", "pipeline.yaml", "-a", "who=x", "--host", kfp_api.url,
-                YAMLPIPE_TOKEN="wrong-secret-value", YAMLPIPE_LOG="DEBUG")  # fmt: skip
+    wrong = cli(project, "-vv", "submit", "pipeline.yaml", "-a", "who=x", "--host", kfp_api.url,
+                YAMLPIPE_TOKEN="wrong-secret-value")  # fmt: skip
     assert wrong.returncode == 1 and "the token from $YAMLPIPE_TOKEN was refused" in wrong.stderr
     assert "DEBUG" in wrong.stderr and "wrong-secret-value" not in wrong.stdout + wrong.stderr
-    right = cli(project, "submit", "pipeline.yaml", "-a", "who=x", "--host", kfp_api.url,
-                YAMLPIPE_TOKEN=TOKEN, YAMLPIPE_LOG="DEBUG")  # fmt: skip
+    right = cli(project, "-vv", "submit", "pipeline.yaml", "-a", "who=x", "--host", kfp_api.url,
+                YAMLPIPE_TOKEN=TOKEN)  # fmt: skip
     assert right.returncode == 0 and TOKEN not in right.stdout + right.stderr
 
 

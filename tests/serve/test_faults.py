@@ -36,10 +36,15 @@ def _start_slow(server: Server, project: Path) -> str:
     run = client.create_run_from_pipeline_package(project / "slow.yaml", {}).run_id
 
     def second_running() -> bool:
-        detail = client.get_run(run)
-        return '"second"' in detail.pipeline_runtime.workflow_manifest and "Running" in [
-            n["phase"] for n in _nodes(detail.pipeline_runtime.workflow_manifest)
-        ]
+        with RunStore(project) as store:
+            record = store.run(run)
+        first, second = record.task("first"), record.task("second")
+        return (
+            first is not None
+            and first.state == "Succeeded"
+            and second is not None
+            and second.state == "Running"
+        )
 
     wait_for(second_running, 60)
     return run

@@ -64,6 +64,7 @@ NamespaceOption = Annotated[
     typer.Option(
         "--namespace",
         "-n",
+        metavar="NAMESPACE",
         help="The namespace: a KFP multi-user profile, or where Argo creates the Workflow.",
     ),
 ]
@@ -179,7 +180,9 @@ def upload_command(
     host: HostOption = None,
     name: Annotated[
         str | None,
-        typer.Option("--name", help="The pipeline's name (default: the file's name)."),
+        typer.Option(
+            "--name", metavar="NAME", help="The pipeline's name (default: the file's name)."
+        ),
     ] = None,
     version: Annotated[
         str | None,
@@ -189,7 +192,9 @@ def upload_command(
             help="Upload as a version of the pipeline called --name (created when missing).",
         ),
     ] = None,
-    description: Annotated[str | None, typer.Option("--description", help="A description.")] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", metavar="TEXT", help="A description.")
+    ] = None,
     namespace: NamespaceOption = None,
     ca_bundle: CaBundleOption = None,
     offline: OfflineOption = False,
@@ -237,12 +242,20 @@ def submit_command(
     namespace: NamespaceOption = None,
     experiment: Annotated[
         str | None,
-        typer.Option("--experiment", help="The experiment to file the run under (KFP, local)."),
+        typer.Option(
+            "--experiment",
+            metavar="NAME",
+            help="The experiment to file the run under (KFP, local).",
+        ),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="A name for the run.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="A name for the run.")
+    ] = None,
     service_account: Annotated[
         str | None,
-        typer.Option("--service-account", help="The Kubernetes service account the run uses."),
+        typer.Option(
+            "--service-account", metavar="NAME", help="The Kubernetes service account the run uses."
+        ),
     ] = None,
     wait: Annotated[
         bool,

@@ -146,6 +146,7 @@ def run_command(
         str | None,
         typer.Option(
             "--run-id",
+            metavar="ID",
             hidden=True,
             help="The run's id, chosen by the caller (yamlpipe.Client starts runs this way).",
         ),

@@ -53,17 +53,24 @@ def serve_command(
         str,
         typer.Option(
             "--bind",
+            metavar="ADDRESS",
             help="The address to listen on. Anything but loopback needs --token-file.",
         ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port.")] = 8888,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", min=0, max=65535, help="The port.")
+    ] = 8888,
     backend: Annotated[
         BackendName,
-        typer.Option("--backend", help="Where steps run: subprocess (here) or docker."),
+        typer.Option(
+            "--backend", metavar="BACKEND", help="Where steps run: subprocess (here) or docker."
+        ),
     ] = BackendName.subprocess,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=0, help="Steps at once per run (default: the cores)."),
+        typer.Option(
+            "--jobs", "-j", metavar="N", min=0, help="Steps at once per run (default: the cores)."
+        ),
     ] = 0,
     token_file: Annotated[
         str | None,
