@@ -166,7 +166,8 @@ def render_mermaid(graph: LinkedPipeline) -> str:
 # ---- DOT ------------------------------------------------------------------------------------
 
 
-def _dot_quote(text: str) -> str:
+def dot_quote(text: str) -> str:
+    """A DOT string literal."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -181,13 +182,13 @@ def _iter_dot(nodes: tuple[Node, ...], indent: str) -> Iterator[str]:
     for node in nodes:
         if node.children:
             yield f"{indent}subgraph cluster_{node.id} {{"
-            yield f"{indent}  label={_dot_quote(node.label)};"
+            yield f"{indent}  label={dot_quote(node.label)};"
             yield from _iter_dot(node.children, indent + "  ")
             yield f"{indent}}}"
             continue
         style = "dashed" if node.exit_handler else "rounded"
         shape = "box" if node.exit_handler else _DOT_SHAPES[node.shape]
-        yield f"{indent}{node.id} [label={_dot_quote(node.label)}, shape={shape}, style={style}];"
+        yield f"{indent}{node.id} [label={dot_quote(node.label)}, shape={shape}, style={style}];"
     by_id = {n.id: n for n in nodes}
     for node in nodes:
         for dep in node.after:
@@ -204,7 +205,7 @@ def _iter_dot(nodes: tuple[Node, ...], indent: str) -> Iterator[str]:
 def render_dot(graph: LinkedPipeline) -> str:
     nodes = build_nodes(graph, _Ids())
     lines = [
-        f"digraph {_dot_quote(graph.pipeline.name)} {{",
+        f"digraph {dot_quote(graph.pipeline.name)} {{",
         "  compound=true;",
         "  rankdir=TB;",
         '  node [fontname="Helvetica"];',

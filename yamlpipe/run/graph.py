@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from yamlpipe.compile.graph import dot_quote
+
 Json = dict[str, Any]
 SEVERITY = (
     "Failed",
@@ -137,10 +139,6 @@ def render_mermaid(boxes: tuple[Box, ...]) -> str:
 # ---- DOT --------------------------------------------------------------------------------------
 
 
-def _dot_text(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
 def _leaf(box: Box) -> str:
     return _leaf(box.children[0]) if box.children else box.id
 
@@ -149,14 +147,14 @@ def _iter_dot(boxes: tuple[Box, ...], indent: str) -> Iterator[str]:
     for box in boxes:
         if box.children:
             yield f"{indent}subgraph cluster_{box.id} {{"
-            yield f"{indent}  label={_dot_text(box.label)}; style=rounded;"
+            yield f"{indent}  label={dot_quote(box.label)}; style=rounded;"
             yield from _iter_dot(box.children, indent + "  ")
             yield f"{indent}}}"
             continue
         fill, stroke = COLOURS.get(box.state, COLOURS["Pending"])
         yield (
-            f'{indent}{box.id} [label={_dot_text(box.label)}, fillcolor="{fill}", '
-            f'color="{stroke}", tooltip={_dot_text(box.state)}];'
+            f'{indent}{box.id} [label={dot_quote(box.label)}, fillcolor="{fill}", '
+            f'color="{stroke}", tooltip={dot_quote(box.state)}];'
         )
     by_id = {b.id: b for b in boxes}
     for box in boxes:
