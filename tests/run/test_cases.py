@@ -60,7 +60,9 @@ def _fill(value: str, record: RunRecord, project: Path) -> str:
     return value.format(tmp=project, run_id=record.id, workflow_name=record.workflow_name)
 
 
-def _check_task(record: RunRecord, name: str, wanted: dict[str, Any], project: Path) -> None:
+def _check_task(
+    store: RunStore, record: RunRecord, name: str, wanted: dict[str, Any], project: Path
+) -> None:
     task = record.task(name)
     assert task is not None, f"no task {name!r}; tasks: {[t.name for t in record.tasks]}"
     assert task.state == wanted["state"], f"{name}: {task.state} ({task.message})"
@@ -68,6 +70,9 @@ def _check_task(record: RunRecord, name: str, wanted: dict[str, Any], project: P
         assert task.message == wanted["message"]
     if "attempts" in wanted:
         assert task.attempts == wanted["attempts"]
+    if "attempt_states" in wanted:
+        attempts = store.attempts(record.id, task.node_id)
+        assert [a["state"] for a in attempts] == wanted["attempt_states"]
     for output, value in (wanted.get("outputs") or {}).items():
         assert _output(task, output) == _fill(str(value), record, project)
     if "log" in wanted:
@@ -96,7 +101,7 @@ def test_case(case: Path, tmp_path: Path) -> None:
         record = store.run(record.id)
         assert record.state == expected["state"], result.stderr
         for name, wanted in (expected.get("tasks") or {}).items():
-            _check_task(record, name, wanted, tmp_path)
+            _check_task(store, record, name, wanted, tmp_path)
     assert all(t.state not in ("Pending", "Running") for t in record.tasks)
     for path in expected.get("absent") or []:
         assert not Path(path.format(tmp=tmp_path)).exists(), f"{path} should not exist"

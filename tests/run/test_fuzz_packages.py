@@ -89,6 +89,9 @@ class Quiet:
     def notice(self, text: str) -> None:
         """Not shown."""
 
+    def flush(self) -> None:
+        """Nothing kept."""
+
 
 @settings(
     max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -50,8 +50,8 @@ from yamlpipe.run.model import (
     Backend,
     Handle,
     Node,
-    Observer,
     Outputs,
+    Recorder,
     Step,
     StepResult,
 )
@@ -156,7 +156,7 @@ class Engine:
         identity: RunIdentity,
         parameters: Mapping[str, str],
         backend: Backend,
-        observer: Observer,
+        observer: Recorder,
         options: EngineOptions,
     ) -> None:
         self.workflow = workflow
@@ -228,6 +228,7 @@ class Engine:
             self.cancel(stopped.reason)
             raise
         finally:
+            self.observer.flush()
             self.backend.close()
         return phase
 
@@ -297,6 +298,7 @@ class Engine:
             self._settle()
             if done():
                 return
+            self.observer.flush()
             self._wait_event()
 
     def _settle(self) -> None:
@@ -683,6 +685,7 @@ class Engine:
     def _launch(self, node: Node, attempt: Attempt, step: Step) -> None:
         """Start the step; a thread waits for it and posts its result to the engine."""
         try:
+            files.make_folders(step)
             handle = self.backend.start(step)
         except NodeError as exc:
             self._attempt_done(node, attempt, step, StepResult(None, str(exc), error=True))

@@ -52,7 +52,6 @@ def _link_file(source: str, target: str) -> None:
 def stage_inputs(step: Step, artifacts: Mapping[str, Artifact]) -> None:
     """Place every input artifact at its declared path (under the attempt's fs/)."""
     try:
-        os.makedirs(f"{step.folder}/fs", exist_ok=True)
         for name, declared in step.inputs:
             artifact = artifacts[name]
             target = step.local_path(declared)
@@ -62,10 +61,19 @@ def stage_inputs(step: Step, artifacts: Mapping[str, Artifact]) -> None:
                     stream.write(artifact.raw)
             elif artifact.path is not None:
                 copy_path(artifact.path, target)
+    except OSError as exc:
+        raise _disk_error(exc, "placing the input files") from None
+
+
+def make_folders(step: Step) -> None:
+    """The folder a step starts in (the attempt's fs/) and its declared outputs' folders;
+    made only when the step runs (a cached step needs none of them)."""
+    try:
+        os.makedirs(f"{step.folder}/fs", exist_ok=True)
         for output in step.outputs:
             os.makedirs(os.path.dirname(step.local_path(output.path)), exist_ok=True)
     except OSError as exc:
-        raise _disk_error(exc, "placing the input files") from None
+        raise _disk_error(exc, "creating the step's folders") from None
 
 
 def _read_parameter(path: str, name: str, declared: str) -> str:

@@ -176,3 +176,10 @@ class Observer(Protocol):
     def node_changed(self, node: Node) -> None: ...
 
     def notice(self, text: str) -> None: ...
+
+
+class Recorder(Observer, Protocol):
+    """The observer the engine tells: it may keep changes until the engine waits."""
+
+    def flush(self) -> None:
+        """The engine is about to wait (or has ended): write what was kept."""

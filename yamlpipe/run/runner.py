@@ -26,7 +26,13 @@ from yamlpipe.run.engine import Engine, EngineOptions, RunIdentity, RunStopped
 from yamlpipe.run.host import HostBackend
 from yamlpipe.run.model import CANCELLED, Backend, Node, Observer
 from yamlpipe.run.secrets import Secrets, variable_name
-from yamlpipe.run.store import DEFAULT_EXPERIMENT, STORE_FOLDER, RunRecord, RunStore
+from yamlpipe.run.store import (
+    DEFAULT_EXPERIMENT,
+    STORE_FOLDER,
+    NodeChange,
+    RunRecord,
+    RunStore,
+)
 from yamlpipe.run.workflow import COMPONENT_SPEC, Json, Workflow, iter_unsupported, template_kind
 from yamlpipe.spec.types import type_name
 
@@ -289,17 +295,31 @@ def output_types(template: Json) -> dict[str, str]:
 
 
 class StoreRecorder:
-    """Writes every node change to the run store, then tells the next observer."""
+    """Writes node changes to the run store, then tells the next observer at once.
+
+    Changes are kept until the engine is about to wait (`flush`): one transaction then
+    writes each changed node once, instead of one per change (a cached task changes three
+    times in a moment). Step processes are found through their pid files, not these rows, so
+    a runner killed before a flush leaves nothing behind that cannot be stopped."""
 
     def __init__(self, store: RunStore, run_id: str, then: Observer | None) -> None:
         self.store = store
         self.run_id = run_id
         self.then = then
+        self.changes: dict[int, NodeChange] = {}
 
     def node_changed(self, node: Node) -> None:
-        self.store.record_node(self.run_id, node, str(node.source) if node.source else "")
+        change = self.changes.setdefault(node.id, NodeChange(node))
+        if node.attempts:
+            last = node.attempts[-1]
+            change.attempts[last.number] = last
         if self.then is not None:
             self.then.node_changed(node)
+
+    def flush(self) -> None:
+        if self.changes:
+            self.store.record_nodes(self.run_id, self.changes.values())
+            self.changes = {}
 
     def notice(self, text: str) -> None:
         if self.then is not None:

@@ -17,13 +17,13 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from yamlpipe.run.model import FINISHED, Node
+from yamlpipe.run.model import FINISHED, Attempt, Node
 from yamlpipe.run.processes import is_running, process_start, stop_orphans
 
 STORE_FOLDER = ".yamlpipe"
@@ -150,6 +150,14 @@ class ConflictError(StoreError):
 
 SORT_COLUMNS = {"id": "id", "name": "name", "created_at": "created_at"}
 """What lists may be sorted by (KFP's `sort_by` field names)."""
+
+
+@dataclass
+class NodeChange:
+    """A node to write as it is now, with the attempts that changed since it was written."""
+
+    node: Node
+    attempts: dict[int, Attempt] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -593,8 +601,19 @@ class RunStore:
             self.db.execute("ROLLBACK")
             raise
 
-    def record_node(self, run_id: str, node: Node, source: str = "") -> None:
-        """Write a node's current state and its attempts."""
+    def record_nodes(self, run_id: str, changes: Iterable[NodeChange]) -> None:
+        """Write nodes' current states and the attempts that changed, in one transaction."""
+        self.db.execute("BEGIN")
+        try:
+            for change in changes:
+                self._write_node(run_id, change)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _write_node(self, run_id: str, change: NodeChange) -> None:
+        node = change.node
         last = node.attempts[-1] if node.attempts else None
         outputs = {}
         if node.outputs is not None:
@@ -602,56 +621,52 @@ class RunStore:
                 "parameters": node.outputs.parameters,
                 "artifacts": {n: a.path for n, a in node.outputs.artifacts.items() if a.path},
             }
-        self.db.execute("BEGIN")
-        try:
-            self.db.execute(
-                """INSERT OR REPLACE INTO tasks (run_id, node_id, name, parent, kind, task,
-                    template, state, message, attempts, exit_code, cached, started_at,
-                    finished_at, folder, log_path, source, details, outputs)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        self.db.execute(
+            """INSERT OR REPLACE INTO tasks (run_id, node_id, name, parent, kind, task,
+                template, state, message, attempts, exit_code, cached, started_at,
+                finished_at, folder, log_path, source, details, outputs)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                run_id,
+                node.id,
+                node.display,
+                node.parent.id if node.parent else None,
+                node.kind,
+                node.task,
+                node.template,
+                node.phase,
+                node.message,
+                len(node.attempts),
+                last.exit_code if last else None,
+                int(node.cached_from is not None),
+                node.started_at,
+                node.finished_at,
+                node.folder,
+                last.log_path if last else "",
+                str(node.source) if node.source else "",
+                json.dumps(node.details),
+                json.dumps(outputs),
+            ),
+        )
+        self.db.executemany(
+            """INSERT OR REPLACE INTO attempts (run_id, node_id, number, state, message,
+                exit_code, started_at, finished_at, log_path)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
                 (
                     run_id,
                     node.id,
-                    node.display,
-                    node.parent.id if node.parent else None,
-                    node.kind,
-                    node.task,
-                    node.template,
-                    node.phase,
-                    node.message,
-                    len(node.attempts),
-                    last.exit_code if last else None,
-                    int(node.cached_from is not None),
-                    node.started_at,
-                    node.finished_at,
-                    node.folder,
-                    last.log_path if last else "",
-                    source,
-                    json.dumps(node.details),
-                    json.dumps(outputs),
-                ),
-            )
-            for attempt in node.attempts[-1:]:
-                self.db.execute(
-                    """INSERT OR REPLACE INTO attempts (run_id, node_id, number, state, message,
-                        exit_code, started_at, finished_at, log_path)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (
-                        run_id,
-                        node.id,
-                        attempt.number,
-                        attempt.phase,
-                        attempt.message,
-                        attempt.exit_code,
-                        attempt.started_at,
-                        attempt.finished_at,
-                        attempt.log_path,
-                    ),
+                    attempt.number,
+                    attempt.phase,
+                    attempt.message,
+                    attempt.exit_code,
+                    attempt.started_at,
+                    attempt.finished_at,
+                    attempt.log_path,
                 )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+                for attempt in change.attempts.values()
+            ],
+        )
 
     def resolve_run_id(self, text: str) -> str:
         """A run id from the whole id, a unique prefix of it, or a unique run name."""
