@@ -505,6 +505,61 @@ def test_a_package_outside_the_kfp_subset_is_refused_at_its_lines(tmp_path: Path
     assert "wf.yaml:12:5: error: template 'hello' uses 'sidecars'" in result.stderr
 
 
+UNRESOLVED_WORKFLOW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: refs-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: a, template: echo, arguments: {parameters: [{name: x, value: "1"}]}}
+      - name: b
+        template: echo
+        arguments: {parameters: [{name: x, value: "{{tasks.a.outputs.parameters.out}}"}]}
+      - name: c
+        template: echo
+        dependencies: [a]
+        arguments: {parameters: [{name: x, value: "{{tasks.a.outputs.parameters.nope}}"}]}
+      - name: d
+        template: echo
+        dependencies: [a]
+        arguments: {parameters: [{name: x, value: "{{tasks.ghost.outputs.parameters.out}}"}]}
+  - name: echo
+    inputs: {parameters: [{name: x}]}
+    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/out}}]}
+    container: {image: alpine, command: [sh, -c, "echo {{inputs.parameters.y}} > /tmp/out"]}
+"""
+
+
+def test_references_argo_would_refuse_at_submission_are_refused_before_the_run(
+    tmp_path: Path,
+) -> None:
+    """Argo validates a Workflow when it is submitted; what it refuses never runs here either
+    (it would otherwise run with the tag's text as its value)."""
+    write(tmp_path / "wf.yaml", UNRESOLVED_WORKFLOW)
+    result = run_cli("run", "wf.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert errors == [
+        "wf.yaml:13:51: error: task 'b' of template 'main' takes parameter 'x' from task 'a' "
+        "without depending on it; Argo refuses this Workflow (missing dependency)",
+        "wf.yaml:17:51: error: template 'main' refers to {{tasks.a.outputs.parameters.nope}}, "
+        "but task 'a' (template 'echo') has no output parameter 'nope'; Argo refuses this "
+        "Workflow (failed to resolve)",
+        "wf.yaml:21:51: error: template 'main' refers to {{tasks.ghost.outputs.parameters.out}}, "
+        "but it has no task 'ghost'; Argo refuses this Workflow (failed to resolve)",
+        "wf.yaml:25:50: error: template 'echo' refers to {{inputs.parameters.y}}, but it has no "
+        "input parameter 'y'; Argo refuses this Workflow (failed to resolve)",
+    ]
+    assert "hint: add 'a' to the task's dependencies" in result.stderr
+    assert not (tmp_path / ".yamlpipe" / "runs").exists() or not any(
+        (tmp_path / ".yamlpipe" / "runs").iterdir()
+    )
+
+
 def test_a_failed_task_is_named_at_its_line_with_its_log(tmp_path: Path) -> None:
     result = run_cli("run", str(CASES / "exit-handler.yaml"), cwd=tmp_path)
     assert result.returncode == 1

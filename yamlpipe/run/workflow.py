@@ -378,6 +378,51 @@ def _dag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[Yam
                     f"task {task.get('name')!r} depends on {dependency!r}, which is not a task "
                     f"of template {name!r}",
                 )
+    yield from _argument_dependencies(workflow, name, tasks)
+
+
+def _argument_dependencies(
+    workflow: Workflow, name: str, tasks: list[Any]
+) -> Iterator[YamlpipeError]:
+    """Argo refuses a task argument whose value starts with `{{tasks.X` when X is not among
+    the task's dependencies (transitively): the value could be read before X has run."""
+    depends = {
+        t.get("name"): [str(d) for d in t.get("dependencies") or []]
+        for t in tasks
+        if isinstance(t, dict)
+    }
+    for position, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            continue
+        ancestors = _ancestors(str(task.get("name")), depends)
+        arguments = task.get("arguments") or {}
+        for kind, field_name in (("parameters", "value"), ("artifacts", "from")):
+            for index, argument in enumerate(arguments.get(kind) or []):
+                value = argument.get(field_name) if isinstance(argument, dict) else None
+                if not isinstance(value, str) or not value.startswith("{{tasks."):
+                    continue
+                source = value.split(".")[1]
+                if source in ancestors or source not in depends:
+                    continue  # a task the DAG does not have is reported with its tag
+                path = ("dag", "tasks", position, "arguments", kind, index, field_name)
+                yield PackageError(
+                    workflow.template_loc(name, *path),
+                    f"task {task.get('name')!r} of template {name!r} takes "
+                    f"{kind[:-1]} {argument.get('name')!r} from task {source!r} without "
+                    "depending on it; Argo refuses this Workflow (missing dependency)",
+                    f"add {source!r} to the task's dependencies",
+                )
+
+
+def _ancestors(task: str, depends: Mapping[Any, list[str]]) -> set[str]:
+    found: set[str] = set()
+    todo = list(depends.get(task) or [])
+    while todo:
+        other = todo.pop()
+        if other not in found:
+            found.add(other)
+            todo.extend(depends.get(other) or [])
+    return found
 
 
 def _env_problems(workflow: Workflow, name: str, template: Json) -> Iterator[YamlpipeError]:
@@ -396,6 +441,14 @@ def _tag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[Yam
             yield PackageError(workflow.template_loc(name, *path), str(exc))
             continue
         for tag in tags:
+            unresolved = _unresolved(workflow, template, tag)
+            if unresolved:
+                yield PackageError(
+                    workflow.template_loc(name, *path),
+                    f"template {name!r} refers to {{{{{tag.strip()}}}}}, but {unresolved}; "
+                    "Argo refuses this Workflow (failed to resolve)",
+                    "correct the name, or declare what it refers to",
+                )
             if tag.strip().startswith("="):
                 yield PackageError(
                     workflow.template_loc(name, *path),
@@ -403,3 +456,36 @@ def _tag_problems(workflow: Workflow, name: str, template: Json) -> Iterator[Yam
                     "never emits",
                     "submit this Workflow to an Argo cluster instead",
                 )
+
+
+def _unresolved(workflow: Workflow, template: Json, tag: str) -> str:
+    """Why a template's `{{inputs...}}` or `{{tasks...}}` tag names nothing, as Argo's
+    submit-time validation finds it; "" when it resolves (or is not one of these)."""
+    parts = tag.strip().split(".")
+    if len(parts) < 3:
+        return ""
+    if parts[0] == "inputs" and parts[1] in ("parameters", "artifacts"):
+        if parts[1] == "parameters" and len(parts) != 3:
+            return ""
+        if parts[2] not in _declared(template, "inputs", parts[1]):
+            return f"it has no input {parts[1][:-1]} {parts[2]!r}"
+    if parts[0] == "tasks" and "dag" in template:
+        tasks = {
+            t.get("name"): t for t in template["dag"].get("tasks") or [] if isinstance(t, dict)
+        }
+        task = tasks.get(parts[1])
+        if task is None:
+            return f"it has no task {parts[1]!r}"
+        if len(parts) >= 5 and parts[2] == "outputs" and parts[3] in ("parameters", "artifacts"):
+            runs = workflow.templates.get(str(task.get("template"))) or {}
+            if parts[4] not in _declared(runs, "outputs", parts[3]):
+                return (
+                    f"task {parts[1]!r} (template {task.get('template')!r}) has no output "
+                    f"{parts[3][:-1]} {parts[4]!r}"
+                )
+    return ""
+
+
+def _declared(template: Json, side: str, kind: str) -> set[str]:
+    items = (template.get(side) or {}).get(kind) or []
+    return {str(item.get("name")) for item in items if isinstance(item, dict)}
