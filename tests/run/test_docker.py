@@ -13,6 +13,7 @@ import pytest
 
 from yamlpipe.run.dockercli import DockerCli
 
+import images
 from helpers import kfp_python, run_cli
 
 PIPELINES = Path(__file__).parent / "pipelines"
@@ -179,3 +180,55 @@ def test_a_gpu_request_on_an_engine_without_gpus_is_refused_before_the_run(
     )
     assert "has no GPU support" in done.stderr and "NVIDIA Container Toolkit" in done.stderr
     assert not (project / ".yamlpipe" / "runs").exists()
+
+
+REBUILT = "yamlpipe-test/rebuilt:1"
+GREETING_PIPELINE = f"""\
+name: greeting
+tasks:
+  greet:
+    container:
+      image: {REBUILT}
+      command: [sh, -c, 'echo "$GREETING"']
+"""
+
+
+def _build_greeting_image(greeting: str) -> str:
+    """The busybox image again under one tag, told apart by its environment; its id."""
+    root = subprocess.run(
+        ["docker", "create", images.BUSYBOX, "true"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    try:
+        exported = subprocess.run(["docker", "export", root], capture_output=True, check=True)
+    finally:
+        subprocess.run(["docker", "rm", root], capture_output=True, check=False)
+    subprocess.run(
+        ["docker", "import", "--change", f"ENV PATH={images.PATH}",
+         "--change", f"ENV GREETING={greeting}", "-", REBUILT],
+        input=exported.stdout, capture_output=True, check=True,
+    )  # fmt: skip
+    return subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", REBUILT],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_a_rebuilt_image_under_the_same_tag_is_not_a_cache_hit(project: Path) -> None:
+    """The step cache keys a docker step on its image's content id, not only its name: after
+    a rebuild, the step runs again in the new image."""
+    (project / "greeting.yaml").write_text(GREETING_PIPELINE)
+    first_id = _build_greeting_image("one")
+    try:
+        logs = []
+        for greeting in ("one", "one", "two"):
+            if greeting == "two":
+                assert _build_greeting_image("two") != first_id
+            done = run(project, "greeting.yaml")
+            assert done.returncode == 0, done.stderr + done.stdout
+            (step,) = tasks(last_run(project)).values()
+            logs.append(
+                (step["cached"], Path(step["log"]).read_text() if not step["cached"] else "")
+            )
+        assert logs == [(False, "one\n"), (True, ""), (False, "two\n")]
+    finally:
+        subprocess.run(["docker", "rmi", "--force", REBUILT], capture_output=True, check=False)

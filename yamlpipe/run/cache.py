@@ -3,7 +3,10 @@ earlier successful execution reuses that execution's outputs, as KFP's cache doe
 
 KFP's `pipelines.kubeflow.org/enable_caching: "false"` label turns it off for a task and its
 `max_cache_staleness` annotation (ISO 8601, `P30D`) bounds how old a result may be. Steps
-that mount volumes are never cached: what a volume holds is not part of the key.
+that mount volumes are never cached: what a volume holds is not part of the key. Where steps
+run in their images (the docker backend), the key holds the image's content id too, so a
+rebuilt image under the same tag is not a cache hit; a step whose image is not on the machine
+yet is not looked up (it runs, and is remembered under the id of the image it ran in).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from yamlpipe.run import files
@@ -49,23 +53,32 @@ def _metadata(template: Json, kind: str) -> dict[str, Any]:
     return dict((template.get("metadata") or {}).get(kind) or {})
 
 
-def cache_key(step: Step) -> str:
-    """What the step would run, and the digest of every file it reads."""
+def cache_key(step: Step, image_id: str = "") -> str:
+    """What the step would run (in which image, when it is known), and the digest of every
+    file it reads."""
     inputs = {name: files.digest(step.local_path(path)) for name, path in step.inputs}
     shape = {
         **describe(step),
         "inputs": inputs,
         "outputs": sorted((o.name, o.path) for o in step.outputs),
     }
+    if image_id:
+        shape["image_id"] = image_id
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
 
 
-class StoreCache:
-    """The step cache kept in the run store, for one run."""
+ImageIds = Callable[[str], str | None]
+"""An image's content id on this machine; None when it is not there."""
 
-    def __init__(self, store: RunStore, run_id: str) -> None:
+
+class StoreCache:
+    """The step cache kept in the run store, for one run. With `image_id` (steps run in
+    their images), keys hold the image's content id."""
+
+    def __init__(self, store: RunStore, run_id: str, image_id: ImageIds | None = None) -> None:
         self.runs = store
         self.run_id = run_id
+        self.image_id = image_id
         self.keys: dict[int, str] = {}
 
     def _key(self, node: Node, step: Step, template: Json) -> str | None:
@@ -73,7 +86,13 @@ class StoreCache:
             return None
         key = self.keys.get(node.id)
         if key is None:
-            key = self.keys[node.id] = cache_key(step)
+            ident = ""
+            if self.image_id is not None:
+                found = self.image_id(step.image)
+                if found is None:
+                    return None
+                ident = found
+            key = self.keys[node.id] = cache_key(step, ident)
         return key
 
     def lookup(self, node: Node, step: Step, template: Json) -> Outputs | None:

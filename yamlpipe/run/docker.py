@@ -290,7 +290,26 @@ class DockerBackend:
         self.volumes = volumes.Volumes(run_folder, namespace, claims)
         self.run_id = os.path.basename(run_folder.rstrip("/"))
         self.live: set[str] = set()
+        self.image_ids: dict[str, str] = {}
         self.lock = threading.Lock()
+
+    def image_id(self, image: str) -> str | None:
+        """The content id of an image on this machine (for the step cache: a rebuilt image
+        with the same tag is a different image); None when it is not here yet."""
+        with self.lock:
+            known = self.image_ids.get(image)
+        if known:
+            return known
+        try:
+            found = self.cli.run(["image", "inspect", "--format", "{{.Id}}", image])
+        except DockerError:
+            return None
+        ident = found.stdout.strip() if found.returncode == 0 else ""
+        if not ident:
+            return None
+        with self.lock:
+            self.image_ids[image] = ident
+        return ident
 
     def start(self, step: Step) -> Handle:
         if step.kind == "resource":

@@ -445,12 +445,19 @@ def _engine(
         jobs=options.jobs or os.cpu_count() or 1,
         namespace=options.namespace,
         secrets=secrets.lookup,
-        cache=StoreCache(store, identity.uid) if options.use_cache else None,
+        cache=_cache(store, identity.uid, backend) if options.use_cache else None,
         sources=source.sources,
         output_types=output_types,
     )
     recorder = StoreRecorder(store, identity.uid, observer)
     return Engine(source.workflow, identity, parameters, backend, recorder, settings)
+
+
+def _cache(store: RunStore, run_id: str, backend: Backend) -> StoreCache:
+    """The step cache; where steps run in their images, keyed on the images' content ids."""
+    if isinstance(backend, DockerBackend):
+        return StoreCache(store, run_id, backend.image_id)
+    return StoreCache(store, run_id)
 
 
 def _run_message(engine: Engine) -> str:
