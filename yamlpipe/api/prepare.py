@@ -14,7 +14,7 @@ from typing import Any
 
 from yamlpipe.api.compile import compile_file
 from yamlpipe.api.run import bind_arguments, is_package
-from yamlpipe.compile import package_format
+from yamlpipe.compile import package_format, package_stem
 from yamlpipe.compile.values import serialize
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors, has_errors
 from yamlpipe.kfpapi.records import Package
@@ -98,14 +98,6 @@ def _yaml_text(file: str) -> dict[str, str]:
     except OSError:
         pass
     return {}
-
-
-def package_stem(file: str) -> str:
-    name = os.path.basename(file)
-    for suffix in (".tar.gz", ".tgz", ".zip", ".yaml", ".yml"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def check_arguments(package: Package, arguments: Mapping[str, Any] | None) -> dict[str, str]:

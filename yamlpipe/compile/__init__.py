@@ -11,6 +11,7 @@ from yamlpipe.compile.package import (
     iter_diff_summary,
     largest_templates,
     package_format,
+    package_stem,
     read_package_text,
 )
 from yamlpipe.compile.workflow import CompileResult, compile_workflow
@@ -25,6 +26,7 @@ __all__ = [
     "iter_diff_summary",
     "largest_templates",
     "package_format",
+    "package_stem",
     "read_package_text",
     "render_graph",
 ]

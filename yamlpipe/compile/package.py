@@ -36,6 +36,15 @@ def package_format(path: str | os.PathLike[str]) -> str | None:
     return "yaml" if name.endswith((".yaml", ".yml")) else None
 
 
+def package_stem(path: str | os.PathLike[str]) -> str:
+    """A package or pipeline file's name without its folder and its package suffix."""
+    name = os.path.basename(os.fspath(path))
+    for suffix in (".tar.gz", ".tgz", ".zip", ".yaml", ".yml"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def _zip_bytes(text: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

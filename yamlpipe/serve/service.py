@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yamlpipe.compile import package_stem
 from yamlpipe.errors import Location, YamlpipeError, YamlpipeErrors
 from yamlpipe.kfpapi.records import Package
 from yamlpipe.kfpapi.stored import new_version
@@ -73,13 +74,6 @@ def safe_file_name(name: str) -> str:
     return _UNSAFE_NAME.sub("_", base)[:120] or "pipeline.yaml"
 
 
-def stem(name: str) -> str:
-    for suffix in (".tar.gz", ".tgz", ".zip", ".yaml", ".yml"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
 class Service:
     """The server's operations over one project's run store."""
 
@@ -110,7 +104,7 @@ class Service:
         self, filename: str, data: bytes, name: str = "", description: str = "", folder: str = ""
     ) -> PipelineRecord:
         check = self.check_upload(filename, data, folder)
-        name = name.strip() or stem(safe_file_name(filename))
+        name = name.strip() or package_stem(safe_file_name(filename))
         version = new_version(_package(filename, data, check), name, description)
         with self.store() as store:
             return store.create_pipeline(name, description, version)
@@ -125,7 +119,7 @@ class Service:
         folder: str = "",
     ) -> PipelineVersionRecord:
         check = self.check_upload(filename, data, folder)
-        name = name.strip() or stem(safe_file_name(filename))
+        name = name.strip() or package_stem(safe_file_name(filename))
         version = new_version(_package(filename, data, check), name, description)
         with self.store() as store:
             return store.add_pipeline_version(pipeline_id, version)
