@@ -5,7 +5,9 @@ runs and records them before the server exits."""
 from __future__ import annotations
 
 import json
+import shutil
 import signal
+import socket
 from pathlib import Path
 
 import requests
@@ -13,6 +15,8 @@ from serving import Server, free_port, wait_for
 
 from yamlpipe import Client
 from yamlpipe.run.store import RunStore
+
+from helpers import run_cli
 
 SLOW = """\
 name: slow
@@ -103,3 +107,18 @@ def test_terminate_through_the_api(server: Server, project: Path) -> None:
     detail = client.wait_for_run_completion(run_id, 60)
     assert detail.run.status == "Terminated"
     assert detail.run.error == "terminated: stopped by request"
+
+
+def test_a_port_in_use_or_an_unusable_store_stops_the_start_with_a_message(project: Path) -> None:
+    """Exit 1 and what to do, never uvicorn's own exit code or a traceback."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        done = run_cli("serve", "--port", port, cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "hint: choose another --port" in done.stderr
+    shutil.rmtree(project / ".yamlpipe", ignore_errors=True)
+    (project / ".yamlpipe").write_text("not a folder\n")
+    done = run_cli("serve", "--port", "0", cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert "cannot open the run store" in done.stderr and "Traceback" not in done.stderr

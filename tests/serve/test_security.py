@@ -44,6 +44,13 @@ def test_another_address_needs_a_token(project: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_host_name_that_starts_like_loopback_is_not_loopback(project: Path) -> None:
+    """`127.example.net` is a name any machine may resolve; it needs a token like any other."""
+    done = run_cli("serve", "--bind", "127.example.net", "--port", "1", cwd=project)
+    assert done.returncode == 2
+    assert "needs a token" in done.stderr
+
+
 def test_writes_need_the_token(project: Path) -> None:
     (project / "token").write_text(TOKEN + "\n", encoding="utf-8")
     server = Server(project, free_port(), ("--token-file", "token")).start()

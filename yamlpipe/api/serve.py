@@ -12,21 +12,17 @@ from yamlpipe.api.compile import compile_file
 from yamlpipe.compile import package_format
 from yamlpipe.errors import Location, YamlpipeError
 from yamlpipe.resolve import ResolveOptions
+from yamlpipe.resolve.remote import is_loopback
 from yamlpipe.run.workflow import read_package_data
 from yamlpipe.serve.service import ServeSettings, UploadCheck
 
 EXTRA_MODULES = ("starlette", "uvicorn", "multipart")
 """What `pip install 'yamlpipe[serve]'` brings."""
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def missing_modules() -> list[str]:
     """The modules of the serve extra that are not installed."""
     return [m for m in EXTRA_MODULES if importlib.util.find_spec(m) is None]
-
-
-def is_loopback(bind: str) -> bool:
-    return bind in LOOPBACK or bind.startswith("127.")
 
 
 def check_upload(filename: str, data: bytes, folder: str) -> UploadCheck:

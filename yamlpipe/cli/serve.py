@@ -13,9 +13,11 @@ from yamlpipe.cli.run import BackendName
 if TYPE_CHECKING:
     from yamlpipe.api import serve as serve_api
     from yamlpipe.run import runner
+    from yamlpipe.run import store as stores
 else:
     serve_api = LazyModule("yamlpipe.api.serve")
     runner = LazyModule("yamlpipe.run.runner")
+    stores = LazyModule("yamlpipe.run.store")
 
 MAX_TOKEN_BYTES = 4096
 
@@ -108,6 +110,10 @@ def serve_command(
         )
     except OSError as exc:
         _fail(
-            f"cannot serve on {bind}:{port}: {exc.strerror}", "choose another --port", EXIT_INVALID
+            f"cannot serve on {bind}:{port}: {exc.strerror or exc}",
+            "choose another --port, or an address of this machine for --bind",
+            EXIT_INVALID,
         )
+    except stores.StoreError as exc:
+        _fail(str(exc), "the run store is .yamlpipe/runs.db in the project", EXIT_INVALID)
     raise typer.Exit(EXIT_OK)

@@ -30,7 +30,6 @@ def build_app(service: Service) -> Guard:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await run_in_threadpool(_open_store, service)
         yield
         await run_in_threadpool(service.shutdown)
 
@@ -55,11 +54,6 @@ def build_app(service: Service) -> Guard:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service
     return Guard(app, service.settings.max_upload, service.settings.token)
-
-
-def _open_store(service: Service) -> None:
-    with service.store():
-        pass
 
 
 __all__ = ["OPENAPI", "build_app"]

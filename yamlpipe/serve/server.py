@@ -3,6 +3,8 @@ those under way finish (a few seconds at most), then stops its runs and records 
 
 from __future__ import annotations
 
+import socket
+
 import uvicorn
 
 from yamlpipe.serve.app import build_app
@@ -13,10 +15,16 @@ GRACE = 5
 
 
 def serve(settings: ServeSettings, checker: UploadChecker, bind: str, port: int) -> None:
-    """Serve until stopped (SIGTERM, SIGINT)."""
-    app = build_app(Service(settings, checker))
+    """Serve until stopped (SIGTERM, SIGINT). Before anything is served, the run store is
+    opened (StoreError) and the address bound (OSError: taken, or not this machine's), so
+    that either is the caller's to report rather than uvicorn's."""
+    service = Service(settings, checker)
+    with service.store():
+        pass
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    listening = socket.create_server((bind, port), family=family)
     config = uvicorn.Config(
-        app,
+        build_app(service),
         host=bind,
         port=port,
         log_level="warning",
@@ -24,7 +32,7 @@ def serve(settings: ServeSettings, checker: UploadChecker, bind: str, port: int)
         timeout_graceful_shutdown=GRACE,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listening])
 
 
 __all__ = ["serve"]
