@@ -104,6 +104,23 @@ def test_errors_are_kfp_error_bodies(server: Server) -> None:
     assert twice[1].json()["code"] == 6
 
 
+def test_malformed_requests_are_400s_not_server_errors(server: Server) -> None:
+    """Values of the wrong shape are the caller's mistake: a 400 naming the field."""
+    for size in ("--5", "\u00b2", "1" * 5000):
+        listed = requests.get(f"{server.url}{API}/runs", params={"page_size": size}, timeout=10)
+        assert listed.status_code in (200, 400), (size, listed.text)
+    odd = requests.get(f"{server.url}{API}/runs", params={"page_size": "--5"}, timeout=10)
+    assert odd.status_code == 400 and "page_size" in odd.json()["error"]
+    for body, field in (
+        ({"resource_references": 5}, "resource_references must be a list"),
+        ({"pipeline_spec": {"parameters": 3}}, ""),
+    ):
+        refused = requests.post(f"{server.url}{API}/runs", json=body, timeout=10)
+        assert refused.status_code == 400, refused.text
+        assert field in refused.json()["error"]
+    assert "Traceback" not in server.log()
+
+
 def test_bad_arguments_are_refused_before_a_run_starts(server: Server, project: Path) -> None:
     client = Client(host=server.url)
     pipeline = client.upload_pipeline(project / "pipelines" / "quickstart.yaml", "quickstart")

@@ -5,6 +5,7 @@ KFP's paths, with KFP's JSON and KFP's error body (`error`, `message`, `code`)."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -127,10 +128,18 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadRequest(f"{what} must be a list")
+    return value
+
+
 def list_query(request: Request) -> ListQuery:
     params = request.query_params
     size = params.get("page_size", "10").strip() or "10"
-    if not size.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]+", size):
         raise BadRequest(f"page_size {size!r} is not a whole number")
     return ListQuery(
         params.get("page_token", ""),
@@ -275,7 +284,7 @@ def _versions(store: RunStore, pipeline_id: str, query: ListQuery) -> Json:
 def _references(body: Json) -> dict[str, str]:
     """Resource references by type: EXPERIMENT (owner), PIPELINE_VERSION (creator)."""
     found = {}
-    for item in body.get("resource_references") or []:
+    for item in _list(body.get("resource_references"), "resource_references"):
         key = json_object(json_object(item).get("key"))
         kind, ident = key.get("type"), key.get("id")
         if isinstance(kind, str) and isinstance(ident, str) and ident:
@@ -285,7 +294,7 @@ def _references(body: Json) -> dict[str, str]:
 
 def _parameters(spec: Json) -> dict[str, str]:
     found = {}
-    for item in spec.get("parameters") or []:
+    for item in _list(spec.get("parameters"), "pipeline_spec.parameters"):
         entry = json_object(item)
         name = entry.get("name")
         if not isinstance(name, str) or not name:

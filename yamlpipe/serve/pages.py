@@ -376,7 +376,7 @@ def _log_chunk(store: RunStore, run_id: str, node: int, offset: int) -> Json:
 async def task_log(service: Service, request: Request) -> Response:
     run_id, node = request.path_params["run_id"], request.path_params["node"]
     raw = request.query_params.get("offset", "0")
-    offset = int(raw) if raw.isdigit() else 0
+    offset = int(raw) if raw.isascii() and raw.isdigit() else 0
     try:
         chunk = await run_in_threadpool(
             _read, service, lambda s: _log_chunk(s, run_id, node, offset)
